@@ -1,0 +1,21 @@
+# cmake --install, then find_package(sinkforge CONFIG REQUIRED) and sinkforge::sinkforge.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/sinkforge DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS sinkforge EXPORT sinkforge-targets)
+install(EXPORT sinkforge-targets NAMESPACE sinkforge:: FILE sinkforge-targets.cmake
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
+if(TARGET sinkforge_sqlite)
+  install(TARGETS sinkforge_sqlite EXPORT sinkforge-sqlite-targets)
+  install(EXPORT sinkforge-sqlite-targets NAMESPACE sinkforge:: FILE sinkforge-sqlite-targets.cmake
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
+endif()
+
+configure_package_config_file(cmake/sinkforge-config.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config-version.cmake
+  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config-version.cmake
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)

@@ -1,0 +1,9 @@
+# Warning and sanitizer flags for the project's own tests, examples and benchmarks (never for users).
+add_library(sinkforge_project_options INTERFACE)
+target_compile_options(sinkforge_project_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+  -Wno-sign-conversion $<$<BOOL:${SINKFORGE_WERROR}>:-Werror>)
+if(SINKFORGE_SANITIZE)
+  target_compile_options(sinkforge_project_options INTERFACE -fsanitize=${SINKFORGE_SANITIZE} -fno-omit-frame-pointer
+    -fno-sanitize-recover=all)
+  target_link_options(sinkforge_project_options INTERFACE -fsanitize=${SINKFORGE_SANITIZE})
+endif()

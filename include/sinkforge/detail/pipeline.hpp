@@ -1,0 +1,479 @@
+// The pipeline every sink frontend drives: partition, serialize, batch, send with retry, and route
+// failures. It holds no threads; the synchronous frontend calls it inline, the async one from its
+// dispatcher (accept/expire/seal_all) and its senders (deliver).
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sinkforge/batch/concept.hpp>
+#include <sinkforge/clock.hpp>
+#include <sinkforge/deliver/guarantee.hpp>
+#include <sinkforge/error.hpp>
+#include <sinkforge/partition/concept.hpp>
+#include <sinkforge/record_batch.hpp>
+#include <sinkforge/retry/concept.hpp>
+#include <sinkforge/serialize/concept.hpp>
+#include <sinkforge/serialize/json.hpp>
+#include <sinkforge/transport/concept.hpp>
+
+namespace sinkforge::inline v1::detail {
+
+struct null_mutex {
+  void lock() noexcept {}
+  void unlock() noexcept {}
+};
+
+template <class T, class P, bool Threaded>
+class pipeline {
+ public:
+  using record_type = T;
+  using transport_type = typename P::transport_type;
+  using serializer_type = typename P::serializer_type;
+  using payload_type = payload_t<serializer_type, T>;
+  using key_view = partition_key_view_t<typename P::partitioner_type, T>;
+  using key_type = key_storage_t<key_view>;
+  using batch_type = record_batch<key_type, payload_type>;
+  using connection_type = connection_t<transport_type, T, payload_type>;
+  using batching_type = typename P::batching_type;
+
+  static constexpr bool unpartitioned = is_unpartitioned<typename P::partitioner_type>;
+  static constexpr bool has_deadline = batch::detail::has_deadline<batching_type>;
+  static constexpr bool has_overflow = batch::detail::has_overflow<batching_type>;
+  static constexpr guarantee delivery = P::delivery_type::value;
+  static constexpr std::size_t default_max_open = 64;
+
+  explicit pipeline(P&& p)
+      : policies_(validated(std::move(p))),
+        connection_(open_connection()),
+        record_limit_(batch::detail::record_byte_limit(policies_.batching)),
+        max_open_(unpartitioned ? 1 : pick_max_open()) {
+    slots_.reserve(max_open_);
+  }
+
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  const P& policies() const noexcept { return policies_; }
+  connection_type& connection() noexcept { return connection_; }
+  const auto& clock() const noexcept { return policies_.clock; }
+  const auto& metrics() const noexcept { return policies_.metrics; }
+
+  // Takes one record; calls dispatch(batch_type&&) for every batch it seals.
+  template <class U, class Dispatch>
+  void accept(U&& record, Dispatch&& dispatch) {
+    policies_.metrics.records_in(1);
+    const key_view kv = policies_.partitioner.key(record);
+    slot& s = slot_for(kv, dispatch);
+    auto& records = s.batch.records;
+    const std::size_t bytes_before = records.byte_size();
+    const encode_status st = policies_.serializer.append(records, static_cast<U&&>(record));
+    if (SINKFORGE_UNLIKELY(!st)) {
+      reject_unencodable(record, st, kv);
+      return;
+    }
+    const std::size_t rb = records.last_record_bytes();
+    if (SINKFORGE_UNLIKELY(rb > record_limit_)) {
+      std::string text = records.describe(records.size() - 1);
+      records.pop_last();
+      reject(std::move(text),
+             "record of " + std::to_string(rb) + " bytes exceeds the limit of " +
+                 std::to_string(record_limit_) + " bytes",
+             key_text(kv));
+      return;
+    }
+    if constexpr (has_overflow) {
+      if (records.size() > 1 &&
+          batch::detail::would_overflow(policies_.batching,
+                                        batch_state{records.size() - 1, bytes_before, s.batch.opened_at},
+                                        rb)) {
+        batch_type next = fresh_batch(to_key_storage(kv));
+        records.move_last_to(next.records);
+        std::swap(s.batch, next);
+        s.deadline = compute_deadline(s.batch);
+        seal_batch(std::move(next), dispatch);
+        recompute_deadline();
+      }
+    }
+    if (batch::detail::full(policies_.batching,
+                            batch_state{s.batch.records.size(), s.batch.records.byte_size(),
+                                        s.batch.opened_at})) {
+      seal_slot(s, dispatch);
+    }
+  }
+
+  // Seals every open batch whose deadline has passed.
+  template <class Dispatch>
+  void expire(steady_time now, Dispatch&& dispatch) {
+    if constexpr (has_deadline) {
+      if (!earliest_deadline_ || now < *earliest_deadline_) return;
+      for (std::size_t i = 0; i < slots_.size();) {
+        if (slots_[i].deadline && *slots_[i].deadline <= now && !slots_[i].batch.records.empty()) {
+          const std::size_t before = slots_.size();
+          seal_slot(slots_[i], dispatch);
+          if (slots_.size() < before) continue;  // the slot was removed; i now holds another
+        }
+        ++i;
+      }
+      recompute_deadline();
+    }
+  }
+
+  std::optional<steady_time> earliest_deadline() const noexcept { return earliest_deadline_; }
+
+  template <class Dispatch>
+  void seal_all(Dispatch&& dispatch) {
+    while (!slots_.empty()) {
+      if (slots_.front().batch.records.empty()) {
+        remove_slot(0);
+        continue;
+      }
+      seal_slot(slots_.front(), dispatch);
+      if (unpartitioned) slots_.clear();
+    }
+    earliest_deadline_.reset();
+  }
+
+  std::size_t open_records() const noexcept {
+    std::size_t n = 0;
+    for (const auto& s : slots_) n += s.batch.records.size();
+    return n;
+  }
+
+  // Sends one sealed batch, retrying per policy; what cannot be delivered is routed to the
+  // dead-letter target or kept for the frontend to report.
+  void deliver(batch_type& b) {
+    auto& m = policies_.metrics;
+    const auto& clk = policies_.clock;
+    b.records.seal();
+    m.in_flight(1);
+    typename P::retry_type::state retry_state{};
+    const steady_time first = clk.now();
+    std::uint32_t attempt = 0;
+    for (;;) {
+      b.attempt = ++attempt;
+      const steady_time t0 = clk.now();
+      send_result r = send_once(b);
+      m.batch_sent(clk.now() - t0);
+      if (r.ok()) {
+        m.records_out(b.records.size());
+        m.bytes_out(b.records.byte_size());
+        break;
+      }
+      if (r.is_partial()) {
+        std::vector<std::uint32_t> again;
+        std::vector<failed_record> lost;
+        for (const auto& f : r.failures()) {
+          if (f.index >= b.records.size()) continue;
+          if (f.kind == failure_kind::retryable) again.push_back(f.index);
+          else lost.push_back(make_failed(b, f.index, f.kind, f.reason, attempt));
+        }
+        m.records_out(b.records.size() - again.size() - lost.size());
+        route(std::move(lost));
+        if (again.empty()) break;
+        b.records = b.records.select(again);
+        b.records.seal();
+      } else if (r.kind() != failure_kind::retryable) {
+        fail_all(b, r.kind(), r.reason(), attempt);
+        break;
+      }
+      if constexpr (delivery == guarantee::at_most_once) {
+        fail_all(b, failure_kind::retryable, r.reason() + " (at_most_once: not retried)", attempt);
+        break;
+      } else {
+        const retry_context cx{attempt, first, clk.now(), r.retry_after(), b.sequence};
+        const auto delay = policies_.retry.next_delay(retry_state, cx);
+        if (!delay) {
+          fail_all(b, failure_kind::retryable,
+                   "gave up after " + std::to_string(attempt) + " attempt(s): " + r.reason(), attempt);
+          break;
+        }
+        m.retried();
+        clk.sleep_for(*delay);
+      }
+    }
+    m.in_flight(-1);
+  }
+
+  // Returns a delivered batch's payload for reuse by a later batch.
+  void recycle(batch_type&& b) {
+    b.records.clear();
+    std::lock_guard lock(spare_mutex_);
+    if (spare_.size() < max_open_ + 2) spare_.push_back(std::move(b.records));
+  }
+
+  bool has_unreported() const noexcept { return has_unreported_; }
+  std::vector<failed_record> take_unreported() {
+    std::lock_guard lock(report_mutex_);
+    has_unreported_ = false;
+    return std::exchange(unreported_, {});
+  }
+  void throw_if_unreported() {
+    if (SINKFORGE_UNLIKELY(has_unreported_)) throw delivery_error(take_unreported());
+  }
+
+  void close_connection() {
+    if constexpr (requires { connection_.close(); }) connection_.close();
+  }
+  void flush_connection() {
+    if constexpr (requires { connection_.flush(); }) connection_.flush();
+  }
+
+ private:
+  struct slot {
+    std::size_t hash = 0;
+    batch_type batch;
+    std::optional<steady_time> deadline;
+  };
+
+  static P validated(P&& p) {
+    auto check = [](const auto& policy) {
+      if constexpr (requires { policy.validate(); }) policy.validate();
+    };
+    check(p.transport);
+    check(p.serializer);
+    check(p.batching);
+    check(p.retry);
+    check(p.partitioner);
+    check(p.concurrency);
+    if constexpr (P::concurrency_type::is_async) {
+      constexpr std::size_t limit = max_concurrent_sends<typename P::transport_type>;
+      if (p.concurrency.max_in_flight > limit)
+        throw config_error("concurrency::async.max_in_flight",
+                           "this transport sends one batch at a time (max " + std::to_string(limit) +
+                               "); lower max_in_flight");
+    }
+    return std::move(p);
+  }
+
+  connection_type open_connection() {
+    transport_context cx{serialize::preamble_of<serializer_type, T>(policies_.serializer)};
+    return transport_detail::open<transport_type, T, payload_type>(policies_.transport, cx);
+  }
+
+  std::size_t pick_max_open() const {
+    const std::size_t n = batch::detail::max_open_batches(policies_.batching);
+    return n ? n : default_max_open;
+  }
+
+  batch_type fresh_batch(key_type key) {
+    batch_type b;
+    b.key = std::move(key);
+    {
+      std::lock_guard lock(spare_mutex_);
+      if (!spare_.empty()) {
+        b.records = std::move(spare_.back());
+        spare_.pop_back();
+      } else {
+        b.records = policies_.serializer.template make_payload<T>();
+      }
+    }
+    b.opened_at = policies_.clock.now();
+    b.opened_wall = policies_.clock.wall();
+    return b;
+  }
+
+  std::optional<steady_time> compute_deadline(const batch_type& b) const {
+    if constexpr (has_deadline)
+      return batch::detail::deadline(policies_.batching, batch_state{0, 0, b.opened_at});
+    else return std::nullopt;
+  }
+
+  void recompute_deadline() {
+    if constexpr (has_deadline) {
+      earliest_deadline_.reset();
+      for (const auto& s : slots_)
+        if (s.deadline && !s.batch.records.empty() &&
+            (!earliest_deadline_ || *s.deadline < *earliest_deadline_))
+          earliest_deadline_ = s.deadline;
+    }
+  }
+
+  template <class Dispatch>
+  slot& slot_for(const key_view& kv, Dispatch& dispatch) {
+    if constexpr (unpartitioned) {
+      if (SINKFORGE_UNLIKELY(slots_.empty())) open_slot(0, kv);
+      slot& s = slots_.front();
+      if (s.batch.records.empty()) restart(s);
+      return s;
+    } else {
+      const std::size_t h = key_hash(kv);
+      if (last_ < slots_.size() && slots_[last_].hash == h && key_equals(slots_[last_].batch.key, kv))
+        return slots_[last_];
+      for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (slots_[i].hash == h && key_equals(slots_[i].batch.key, kv)) {
+          last_ = i;
+          return slots_[i];
+        }
+      }
+      if (slots_.size() >= max_open_) {
+        // Seal the oldest open batch to make room.
+        std::size_t oldest = 0;
+        for (std::size_t i = 1; i < slots_.size(); ++i)
+          if (slots_[i].batch.opened_at < slots_[oldest].batch.opened_at ||
+              (slots_[i].batch.opened_at == slots_[oldest].batch.opened_at &&
+               slots_[i].batch.sequence < slots_[oldest].batch.sequence))
+            oldest = i;
+        seal_slot(slots_[oldest], dispatch);
+      }
+      open_slot(h, kv);
+      last_ = slots_.size() - 1;
+      return slots_.back();
+    }
+  }
+
+  void open_slot(std::size_t h, const key_view& kv) {
+    slot s;
+    s.hash = h;
+    s.batch = fresh_batch(to_key_storage(kv));
+    s.batch.sequence = open_order_++;  // orders open batches until sealed
+    s.deadline = compute_deadline(s.batch);
+    slots_.push_back(std::move(s));
+    if constexpr (has_deadline)
+      if (!earliest_deadline_ || *slots_.back().deadline < *earliest_deadline_)
+        earliest_deadline_ = slots_.back().deadline;
+  }
+
+  // An unpartitioned slot is reused: it restarts its clock when its first record arrives.
+  void restart(slot& s) {
+    s.batch.opened_at = policies_.clock.now();
+    s.batch.opened_wall = policies_.clock.wall();
+    s.deadline = compute_deadline(s.batch);
+    if constexpr (has_deadline)
+      if (!earliest_deadline_ || *s.deadline < *earliest_deadline_) earliest_deadline_ = s.deadline;
+  }
+
+  void remove_slot(std::size_t i) {
+    if (i + 1 != slots_.size()) std::swap(slots_[i], slots_.back());
+    slots_.pop_back();
+    last_ = 0;
+  }
+
+  template <class Dispatch>
+  void seal_batch(batch_type&& b, Dispatch& dispatch) {
+    b.sequence = next_sequence_++;
+    dispatch(std::move(b));
+  }
+
+  template <class Dispatch>
+  void seal_slot(slot& s, Dispatch& dispatch) {
+    if (s.batch.records.empty()) return;
+    if constexpr (unpartitioned) {
+      batch_type next = fresh_batch(s.batch.key);
+      std::swap(s.batch, next);
+      s.deadline.reset();
+      seal_batch(std::move(next), dispatch);
+      if constexpr (has_deadline) recompute_deadline();
+    } else {
+      batch_type sealed = std::move(s.batch);
+      remove_slot(static_cast<std::size_t>(&s - slots_.data()));
+      seal_batch(std::move(sealed), dispatch);
+      if constexpr (has_deadline) recompute_deadline();
+    }
+  }
+
+  send_result send_once(const batch_type& b) {
+    try {
+      return connection_.send(b);
+    } catch (const std::exception& e) {
+      return send_result::fatal(std::string("transport threw: ") + e.what());
+    } catch (...) {
+      return send_result::fatal("transport threw a non-standard exception");
+    }
+  }
+
+  failed_record make_failed(const batch_type& b, std::size_t i, failure_kind kind, std::string reason,
+                            std::uint32_t attempts) const {
+    failed_record f;
+    f.payload = b.records.describe(i);
+    f.reason = std::move(reason);
+    f.kind = kind;
+    f.attempts = attempts;
+    f.partition = key_text(b.key);
+    return f;
+  }
+
+  void fail_all(const batch_type& b, failure_kind kind, const std::string& reason, std::uint32_t attempts) {
+    std::vector<failed_record> lost;
+    lost.reserve(b.records.size());
+    for (std::size_t i = 0; i < b.records.size(); ++i)
+      lost.push_back(make_failed(b, i, kind, reason, attempts));
+    route(std::move(lost));
+  }
+
+  template <class U>
+  void reject_unencodable(const U& record, const encode_status& st, const key_view& kv) {
+    std::string text;
+    if constexpr (requires { serialize::to_json_lenient(record); })
+      text = serialize::to_json_lenient(record);
+    reject(std::move(text), st.message(), key_text(kv));
+  }
+
+  void reject(std::string payload, std::string reason, std::string partition) {
+    std::vector<failed_record> lost(1);
+    lost[0].payload = std::move(payload);
+    lost[0].reason = std::move(reason);
+    lost[0].kind = failure_kind::invalid_record;
+    lost[0].attempts = 0;
+    lost[0].partition = std::move(partition);
+    route(std::move(lost));
+  }
+
+  void route(std::vector<failed_record>&& lost) {
+    if (lost.empty()) return;
+    policies_.metrics.failed(lost.size());
+    if constexpr (P::dead_letter_type::enabled) {
+      const std::size_t n = lost.size();
+      std::unique_lock lock(dead_letter_mutex_);
+      try {
+        policies_.dead_letter.deliver(std::vector<failed_record>(lost));
+        policies_.metrics.dead_lettered(n);
+        return;
+      } catch (const std::exception& e) {
+        for (auto& f : lost) f.reason += std::string(" (dead-letter target failed: ") + e.what() + ")";
+      }
+    }
+    keep_for_report(std::move(lost));
+  }
+
+  void keep_for_report(std::vector<failed_record>&& lost) {
+    if constexpr (Threaded) {
+      try {
+        policies_.on_error(delivery_error(lost));
+      } catch (...) {
+        // A throwing handler must not lose the records; they are still reported by flush().
+      }
+    }
+    std::lock_guard lock(report_mutex_);
+    unreported_.insert(unreported_.end(), std::make_move_iterator(lost.begin()),
+                       std::make_move_iterator(lost.end()));
+    has_unreported_ = true;
+  }
+
+  using mutex_type = std::conditional_t<Threaded, std::mutex, null_mutex>;
+
+  P policies_;
+  connection_type connection_;
+  std::size_t record_limit_;
+  std::size_t max_open_;
+  std::vector<slot> slots_;
+  std::size_t last_ = 0;
+  std::optional<steady_time> earliest_deadline_;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t open_order_ = 0;
+  std::vector<payload_type> spare_;
+  mutex_type spare_mutex_;
+  mutex_type dead_letter_mutex_;
+  mutex_type report_mutex_;
+  std::vector<failed_record> unreported_;
+  std::conditional_t<Threaded, std::atomic<bool>, bool> has_unreported_{false};
+};
+
+}  // namespace sinkforge::inline v1::detail

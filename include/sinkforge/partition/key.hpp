@@ -1,0 +1,137 @@
+// Partition keys. A partitioner returns a cheap key view per record (a string_view into the record,
+// an integer, a tuple of those); the sink copies it into owned storage only when it opens a batch.
+#pragma once
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include <sinkforge/config.hpp>
+
+namespace sinkforge::inline v1 {
+
+// The key of a sink without a partitioner: every record belongs to one partition.
+struct no_key {
+  friend constexpr bool operator==(no_key, no_key) noexcept { return true; }
+};
+
+enum class time_unit : std::uint8_t { hour, day };
+
+// A time bucket: the start of the hour or day a time point falls in (UTC).
+struct time_bucket_key {
+  std::chrono::sys_seconds start{};
+  time_unit unit = time_unit::hour;
+  friend constexpr bool operator==(const time_bucket_key&, const time_bucket_key&) noexcept = default;
+};
+
+namespace partition_detail {
+template <class V>
+struct storage {
+  using type = V;
+};
+template <>
+struct storage<std::string_view> {
+  using type = std::string;
+};
+template <class... Vs>
+struct storage<std::tuple<Vs...>> {
+  using type = std::tuple<typename storage<Vs>::type...>;
+};
+}  // namespace partition_detail
+
+// The owned form of a key view: string_view becomes std::string, elementwise for tuples.
+template <class View>
+using key_storage_t = typename partition_detail::storage<View>::type;
+
+template <class View>
+key_storage_t<View> to_key_storage(const View& v) {
+  if constexpr (std::is_same_v<View, std::string_view>) return std::string(v);
+  else if constexpr (requires { std::tuple_size<View>::value; })
+    return std::apply([](const auto&... e) { return key_storage_t<View>{to_key_storage(e)...}; }, v);
+  else return v;
+}
+
+template <class Storage, class View>
+bool key_equals(const Storage& s, const View& v) {
+  if constexpr (std::is_same_v<View, std::string_view>) return std::string_view(s) == v;
+  else if constexpr (requires { std::tuple_size<View>::value; })
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return (key_equals(std::get<I>(s), std::get<I>(v)) && ...);
+    }(std::make_index_sequence<std::tuple_size_v<View>>{});
+  else return s == v;
+}
+
+template <class View>
+std::size_t key_hash(const View& v) {
+  if constexpr (std::is_same_v<View, no_key>) return 0;
+  else if constexpr (std::is_same_v<View, std::string_view>) return std::hash<std::string_view>{}(v);
+  else if constexpr (std::is_same_v<View, time_bucket_key>)
+    return std::hash<std::int64_t>{}(v.start.time_since_epoch().count());
+  else if constexpr (requires { std::tuple_size<View>::value; })
+    return std::apply(
+        [](const auto&... e) {
+          std::size_t h = 0;
+          ((h = h * 1000003u ^ key_hash(e)), ...);
+          return h;
+        },
+        v);
+  else if constexpr (std::is_enum_v<View>) return std::hash<std::underlying_type_t<View>>{}(
+      static_cast<std::underlying_type_t<View>>(v));
+  else return std::hash<View>{}(v);
+}
+
+// Text for file names, dead letters and metrics labels. Composite keys join with '-'.
+template <class K>
+std::string key_text(const K& k) {
+  if constexpr (std::is_same_v<K, no_key>) return {};
+  else if constexpr (std::is_same_v<K, std::string> || std::is_same_v<K, std::string_view>)
+    return std::string(k);
+  else if constexpr (std::is_same_v<K, time_bucket_key>) {
+    using namespace std::chrono;
+    const auto day = floor<days>(k.start);
+    const year_month_day ymd{day};
+    char buf[32];
+    const int hour = static_cast<int>(duration_cast<hours>(k.start - day).count());
+    const unsigned y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+    const unsigned m = static_cast<unsigned>(ymd.month()), d = static_cast<unsigned>(ymd.day());
+    char* p = buf;
+    auto put = [&](unsigned v, int width) {
+      for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+      }
+      p += width;
+    };
+    put(y, 4);
+    *p++ = '-';
+    put(m, 2);
+    *p++ = '-';
+    put(d, 2);
+    if (k.unit == time_unit::hour) {
+      *p++ = 'T';
+      put(static_cast<unsigned>(hour), 2);
+    }
+    return std::string(buf, p);
+  } else if constexpr (requires { std::tuple_size<K>::value; }) {
+    std::string out;
+    std::apply(
+        [&](const auto&... e) {
+          bool first = true;
+          ((out += (first ? "" : "-"), out += key_text(e), first = false), ...);
+        },
+        k);
+    return out;
+  } else if constexpr (std::is_enum_v<K>) {
+    return std::to_string(static_cast<std::underlying_type_t<K>>(k));
+  } else if constexpr (std::is_same_v<K, bool>) {
+    return k ? "true" : "false";
+  } else {
+    return std::to_string(k);
+  }
+}
+
+}  // namespace sinkforge::inline v1

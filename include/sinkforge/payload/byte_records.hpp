@@ -1,0 +1,116 @@
+// The payload of byte serializers (json, ndjson, csv, raw): one contiguous buffer holding the
+// encoded records with the serializer's framing, plus each record's span, so a transport can send
+// the whole buffer in one call and still name the records that failed.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sinkforge/error.hpp>
+#include <sinkforge/payload/byte_buffer.hpp>
+
+namespace sinkforge::inline v1 {
+
+// How records are laid out in a batch: prefix rec (separator rec)* suffix.
+// ndjson: "", "", "" with each record ending in '\n'; json: "[", ",", "]".
+struct framing {
+  std::string_view prefix{};
+  std::string_view separator{};
+  std::string_view suffix{};
+};
+
+class byte_records {
+ public:
+  byte_records() = default;
+  explicit byte_records(framing f) : frame_(f) { buf_.append(frame_.prefix); }
+
+  std::size_t size() const noexcept { return spans_.size(); }
+  bool empty() const noexcept { return spans_.empty(); }
+  // Bytes of the framed batch as it would be sent.
+  std::size_t byte_size() const noexcept { return buf_.size() + (sealed_ ? 0 : frame_.suffix.size()); }
+  std::string_view operator[](std::size_t i) const noexcept {
+    return {buf_.data() + spans_[i].begin, spans_[i].end - spans_[i].begin};
+  }
+  // The framed batch. Call seal() first for framings with a suffix.
+  std::string_view bytes() const noexcept { return buf_.view(); }
+  const framing& frame() const noexcept { return frame_; }
+
+  // Appends one record written by `encode(byte_buffer&) -> encode_status`; on failure nothing stays.
+  template <class Encode>
+  encode_status append_record(Encode&& encode) {
+    const std::size_t mark = buf_.size();
+    if (!spans_.empty() && !frame_.separator.empty()) buf_.append(frame_.separator);
+    const std::size_t begin = buf_.size();
+    encode_status st = static_cast<Encode&&>(encode)(buf_);
+    if (SINKFORGE_UNLIKELY(!st)) {
+      buf_.truncate(mark);
+      return st;
+    }
+    spans_.push_back(span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(buf_.size())});
+    return st;
+  }
+  void append_encoded(std::string_view record) {
+    append_record([&](byte_buffer& b) {
+      b.append(record);
+      return encode_status{};
+    });
+  }
+  // Size of the most recently appended record.
+  std::size_t last_record_bytes() const noexcept { return spans_.back().end - spans_.back().begin; }
+
+  // Moves the newest record into `dst` (used when a record would overflow the byte budget).
+  void move_last_to(byte_records& dst) {
+    const std::string_view last = (*this)[spans_.size() - 1];
+    dst.append_encoded(last);
+    const std::size_t cut =
+        spans_.back().begin - (spans_.size() > 1 ? frame_.separator.size() : 0);
+    spans_.pop_back();
+    buf_.truncate(cut);
+  }
+  void pop_last() {
+    const std::size_t cut =
+        spans_.back().begin - (spans_.size() > 1 ? frame_.separator.size() : 0);
+    spans_.pop_back();
+    buf_.truncate(cut);
+  }
+
+  void seal() {
+    if (!sealed_) {
+      buf_.append(frame_.suffix);
+      sealed_ = true;
+    }
+  }
+  bool sealed() const noexcept { return sealed_; }
+
+  // Empties the payload, keeping its capacity for reuse.
+  void clear() {
+    buf_.clear();
+    buf_.append(frame_.prefix);
+    spans_.clear();
+    sealed_ = false;
+  }
+
+  // A new payload with the records at `indices` (partial retries).
+  byte_records select(std::span<const std::uint32_t> indices) const {
+    byte_records out(frame_);
+    for (auto i : indices) out.append_encoded((*this)[i]);
+    return out;
+  }
+
+  // How a failed record is shown to a dead-letter target.
+  std::string describe(std::size_t i) const { return std::string((*this)[i]); }
+
+ private:
+  struct span {
+    std::uint32_t begin;
+    std::uint32_t end;
+  };
+  byte_buffer buf_;
+  std::vector<span> spans_;
+  framing frame_{};
+  bool sealed_ = false;
+};
+
+}  // namespace sinkforge::inline v1

@@ -1,0 +1,91 @@
+// retry::exponential: delays initial, initial*multiplier, ... capped at `cap`, with jitter.
+// Gives up after `max_attempts` sends in all, or when the next attempt would start later than
+// `max_elapsed` after the first. A retry-after hint from the transport is a lower bound on the delay.
+//
+// Jitter (see "Exponential Backoff And Jitter", AWS Architecture Blog):
+//   none          d = min(cap, initial * multiplier^(n-1))
+//   full          uniform in [0, d]
+//   equal         d/2 + uniform in [0, d/2]
+//   decorrelated  min(cap, uniform in [initial, previous * 3])
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <sinkforge/error.hpp>
+#include <sinkforge/retry/concept.hpp>
+
+namespace sinkforge::inline v1::retry {
+
+enum class jitter : std::uint8_t { none, full, equal, decorrelated };
+
+struct exponential {
+  using policy_family = family::retry;
+  struct state {
+    std::chrono::nanoseconds previous{0};
+    std::uint64_t rng = 0;
+  };
+
+  std::uint32_t max_attempts = 5;
+  std::chrono::nanoseconds initial = std::chrono::milliseconds{50};
+  double multiplier = 2.0;
+  std::chrono::nanoseconds cap = std::chrono::seconds{5};
+  std::chrono::nanoseconds max_elapsed = std::chrono::nanoseconds::max();
+  retry::jitter jitter = retry::jitter::full;
+  std::uint64_t seed = 0x9E3779B97F4A7C15ull;
+
+  std::optional<std::chrono::nanoseconds> next_delay(state& s, const retry_context& cx) const noexcept {
+    using std::chrono::nanoseconds;
+    if (cx.attempt >= max_attempts) return std::nullopt;
+    if (s.rng == 0) s.rng = splitmix(seed ^ (cx.batch_sequence * 0xBF58476D1CE4E5B9ull)) | 1;
+    const double base = static_cast<double>(initial.count()) *
+                        std::pow(multiplier, static_cast<double>(cx.attempt - 1));
+    const double capped = std::min(base, static_cast<double>(cap.count()));
+    double d = capped;
+    switch (jitter) {
+      case retry::jitter::none: break;
+      case retry::jitter::full: d = uniform(s, 0.0, capped); break;
+      case retry::jitter::equal: d = capped / 2 + uniform(s, 0.0, capped / 2); break;
+      case retry::jitter::decorrelated: {
+        const double prev = s.previous.count() > 0 ? static_cast<double>(s.previous.count())
+                                                   : static_cast<double>(initial.count());
+        d = std::min(static_cast<double>(cap.count()),
+                     uniform(s, static_cast<double>(initial.count()), prev * 3));
+        break;
+      }
+    }
+    nanoseconds delay{static_cast<std::int64_t>(d)};
+    if (cx.retry_after) delay = std::max(delay, *cx.retry_after);
+    s.previous = delay;
+    if (max_elapsed != nanoseconds::max() && (cx.now - cx.first_attempt_at) + delay > max_elapsed)
+      return std::nullopt;
+    return delay;
+  }
+
+  void validate() const {
+    if (max_attempts == 0) throw config_error("retry::exponential.max_attempts", "must be at least 1");
+    if (initial <= std::chrono::nanoseconds::zero())
+      throw config_error("retry::exponential.initial", "must be positive");
+    if (!(multiplier >= 1.0)) throw config_error("retry::exponential.multiplier", "must be at least 1");
+    if (cap < initial) throw config_error("retry::exponential.cap", "must not be less than initial");
+    if (max_elapsed <= std::chrono::nanoseconds::zero())
+      throw config_error("retry::exponential.max_elapsed", "must be positive");
+  }
+
+ private:
+  static constexpr std::uint64_t splitmix(std::uint64_t x) noexcept {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+  }
+  static double uniform(state& s, double lo, double hi) noexcept {
+    s.rng ^= s.rng << 13;
+    s.rng ^= s.rng >> 7;
+    s.rng ^= s.rng << 17;
+    const double u = static_cast<double>(s.rng >> 11) * (1.0 / 9007199254740992.0);
+    return lo + (hi - lo) * u;
+  }
+};
+
+}  // namespace sinkforge::inline v1::retry

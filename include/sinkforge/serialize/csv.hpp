@@ -1,0 +1,151 @@
+// serialize::csv: RFC 4180. A field is quoted when it holds the delimiter, a double quote, CR or LF,
+// and quotes inside are doubled. Records end with CRLF; the header row is the member names,
+// written once at the start of every file. Members must be scalars (numbers, bool, strings, enums,
+// system_clock time points, std::optional of those; nullopt is an empty field).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include <sinkforge/payload/byte_records.hpp>
+#include <sinkforge/reflect.hpp>
+#include <sinkforge/serialize/concept.hpp>
+#include <sinkforge/serialize/detail/json_writer.hpp>
+#include <sinkforge/serialize/detail/text.hpp>
+
+namespace sinkforge::inline v1::serialize {
+
+namespace detail {
+
+template <class T>
+constexpr bool csv_scalar() {
+  using namespace reflect;
+  if constexpr (is_optional<T>) return csv_scalar<typename optional_traits<T>::value_type>();
+  else
+    return boolean<T> || integer<T> || std::is_floating_point_v<T> || string_like<T> ||
+           std::same_as<T, char> || is_sys_time<T> || std::is_enum_v<T>;
+}
+
+// Writes `s` quoted when it must be; replaces or rejects invalid UTF-8 like the JSON writer.
+inline bool write_csv_text(byte_buffer& b, std::string_view s, char delimiter, invalid_utf8 rule) {
+  bool quote = false;
+  bool ascii = true;
+  for (unsigned char c : s) {
+    quote |= (c == static_cast<unsigned char>(delimiter) || c == '"' || c == '\r' || c == '\n');
+    ascii &= c < 0x80;
+  }
+  char* p = b.ensure(s.size() * 3 + 2);
+  if (quote) *p++ = '"';
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = in + s.size();
+  while (in < end) {
+    const unsigned char c = *in;
+    if (c < 0x80 || ascii) {
+      if (c == '"') *p++ = '"';
+      *p++ = static_cast<char>(c);
+      ++in;
+      continue;
+    }
+    std::size_t consumed = 0;
+    const std::size_t n = utf8_sequence(in, end, consumed);
+    if (n) {
+      std::memcpy(p, in, n);
+      p += n;
+      in += n;
+    } else {
+      if (rule == invalid_utf8::reject) return false;
+      std::memcpy(p, replacement_char, 3);
+      p += 3;
+      in += consumed;
+    }
+  }
+  if (quote) *p++ = '"';
+  b.commit_to(p);
+  return true;
+}
+
+template <class T>
+encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, char delimiter,
+                              invalid_utf8 rule) {
+  using namespace reflect;
+  if constexpr (is_optional<T>) {
+    if (v) return write_csv_field(b, *v, field, delimiter, rule);
+  } else if constexpr (boolean<T>) {
+    b.append(v ? std::string_view("true") : std::string_view("false"));
+  } else if constexpr (integer<T>) {
+    if constexpr (sizeof(T) == 1) write_integer(b, static_cast<int>(v));
+    else write_integer(b, v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    const bool ok = std::is_same_v<T, float> ? write_float(b, static_cast<float>(v))
+                                              : write_double(b, static_cast<double>(v));
+    if (!ok) return {encode_errc::non_finite_number, field};
+  } else if constexpr (string_like<T>) {
+    if (!write_csv_text(b, v, delimiter, rule)) return {encode_errc::invalid_utf8, field};
+  } else if constexpr (std::same_as<T, char>) {
+    if (!write_csv_text(b, std::string_view(&v, 1), delimiter, rule))
+      return {encode_errc::invalid_utf8, field};
+  } else if constexpr (is_sys_time<T>) {
+    if (!write_rfc3339(b, v)) return {encode_errc::unrepresentable, field};
+  } else if constexpr (named_enum<T>) {
+    if (!write_csv_text(b, std::string_view(sinkforge_enum_name(v)), delimiter, rule))
+      return {encode_errc::invalid_utf8, field};
+  } else if constexpr (std::is_enum_v<T>) {
+    write_integer(b, static_cast<std::underlying_type_t<T>>(v));
+  }
+  return {};
+}
+
+}  // namespace detail
+
+struct csv {
+  using policy_family = family::serializer;
+  template <class T>
+  using payload = byte_records;
+  template <class T>
+  static constexpr bool can_encode =
+      reflect::is_struct<T> && reflect::all_members<T>([](auto t) {
+        return detail::csv_scalar<typename decltype(t)::type>();
+      });
+
+  char delimiter = ',';
+  bool header = true;
+  invalid_utf8 utf8 = invalid_utf8::replace;
+
+  template <class T>
+  byte_records make_payload() const {
+    return byte_records(framing{});
+  }
+
+  template <class T>
+    requires(can_encode<T>)
+  std::string preamble() const {
+    if (!header) return {};
+    byte_buffer b;
+    bool first = true;
+    for (const char* name : reflect::member_names<T>()) {
+      if (!first) b.push_back(delimiter);
+      first = false;
+      detail::write_csv_text(b, name, delimiter, utf8);
+    }
+    b.append("\r\n", 2);
+    return std::string(b.view());
+  }
+
+  template <class T>
+    requires(can_encode<T>)
+  encode_status append(byte_records& p, const T& record) const {
+    return p.append_record([&](byte_buffer& b) {
+      encode_status st{};
+      bool first = true;
+      reflect::for_each_member(record, [&](auto name, const auto& member) {
+        if (!st) return;
+        if (!first) b.push_back(delimiter);
+        first = false;
+        st = detail::write_csv_field(b, member, decltype(name)::c_str(), delimiter, utf8);
+      });
+      if (st) b.append("\r\n", 2);
+      return st;
+    });
+  }
+};
+
+}  // namespace sinkforge::inline v1::serialize

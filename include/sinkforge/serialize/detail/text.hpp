@@ -1,0 +1,141 @@
+// Text primitives shared by the text serializers: numbers, RFC 3339 time, UTF-8 checking.
+#pragma once
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <ratio>
+#include <string_view>
+#include <type_traits>
+
+#include <sinkforge/payload/byte_buffer.hpp>
+
+namespace sinkforge::inline v1::serialize {
+
+// What a serializer does with bytes that are not valid UTF-8.
+//  replace: each maximal invalid subsequence becomes U+FFFD (as the Unicode standard recommends);
+//  reject:  the record is an invalid record (dead-lettered with the field name).
+enum class invalid_utf8 : std::uint8_t { replace, reject };
+
+namespace detail {
+
+// Length of the valid UTF-8 sequence at p (1..4), or 0 with `consumed` set to the length of the
+// maximal invalid subpart to skip.
+inline std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end,
+                                 std::size_t& consumed) noexcept {
+  const unsigned char c = p[0];
+  std::size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c == 0xE0) { need = 2; lo = 0xA0; }
+  else if (c >= 0xE1 && c <= 0xEC) need = 2;
+  else if (c == 0xED) { need = 2; hi = 0x9F; }
+  else if (c >= 0xEE && c <= 0xEF) need = 2;
+  else if (c == 0xF0) { need = 3; lo = 0x90; }
+  else if (c >= 0xF1 && c <= 0xF3) need = 3;
+  else if (c == 0xF4) { need = 3; hi = 0x8F; }
+  else {
+    consumed = 1;
+    return 0;
+  }
+  for (std::size_t k = 1; k <= need; ++k) {
+    if (p + k >= end) {
+      consumed = k;
+      return 0;
+    }
+    const unsigned char cc = p[k];
+    const unsigned char l = (k == 1) ? lo : 0x80, h = (k == 1) ? hi : 0xBF;
+    if (cc < l || cc > h) {
+      consumed = k;
+      return 0;
+    }
+  }
+  return need + 1;
+}
+
+inline constexpr char replacement_char[] = "\xEF\xBF\xBD";
+
+// Writes the shortest decimal that reads back as the same double. False for NaN and infinities.
+inline bool write_double(byte_buffer& b, double v) {
+  if (SINKFORGE_UNLIKELY(!std::isfinite(v))) return false;
+  char* p = b.ensure(32);
+  auto r = std::to_chars(p, p + 32, v);
+  b.commit_to(r.ptr);
+  return true;
+}
+inline bool write_float(byte_buffer& b, float v) {
+  if (SINKFORGE_UNLIKELY(!std::isfinite(v))) return false;
+  char* p = b.ensure(32);
+  auto r = std::to_chars(p, p + 32, v);
+  b.commit_to(r.ptr);
+  return true;
+}
+
+template <class I>
+inline void write_integer(byte_buffer& b, I v) {
+  char* p = b.ensure(24);
+  auto r = std::to_chars(p, p + 24, v);
+  b.commit_to(r.ptr);
+}
+
+inline char* two_digits(char* p, unsigned v) noexcept {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+// Number of fractional digits a time point of duration D needs: 0, 3, 6 or 9.
+template <class D>
+constexpr int fraction_digits() {
+  using P = typename D::period;
+  if constexpr (P::num >= P::den) return 0;
+  else if constexpr (P::den <= 1000) return 3;
+  else if constexpr (P::den <= 1000000) return 6;
+  else return 9;
+}
+
+// RFC 3339 in UTC, "2026-11-23T09:18:45.123Z", with the precision of the time point's duration.
+// False for years outside 0000..9999.
+template <class D>
+bool write_rfc3339(byte_buffer& b, std::chrono::time_point<std::chrono::system_clock, D> tp) {
+  using namespace std::chrono;
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return false;
+  const auto since_midnight = tp - day;
+  const auto secs = floor<seconds>(since_midnight);
+  const hh_mm_ss<seconds> hms{secs};
+  char* p = b.ensure(40);
+  p = two_digits(p, static_cast<unsigned>(y / 100));
+  p = two_digits(p, static_cast<unsigned>(y % 100));
+  *p++ = '-';
+  p = two_digits(p, static_cast<unsigned>(ymd.month()));
+  *p++ = '-';
+  p = two_digits(p, static_cast<unsigned>(ymd.day()));
+  *p++ = 'T';
+  p = two_digits(p, static_cast<unsigned>(hms.hours().count()));
+  *p++ = ':';
+  p = two_digits(p, static_cast<unsigned>(hms.minutes().count()));
+  *p++ = ':';
+  p = two_digits(p, static_cast<unsigned>(hms.seconds().count()));
+  constexpr int digits = fraction_digits<D>();
+  if constexpr (digits > 0) {
+    const auto frac = duration_cast<nanoseconds>(since_midnight - secs).count();
+    std::int64_t scaled = frac;
+    for (int i = digits; i < 9; ++i) scaled /= 10;
+    *p++ = '.';
+    for (int i = digits - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + scaled % 10);
+      scaled /= 10;
+    }
+    p += digits;
+  }
+  *p++ = 'Z';
+  b.commit_to(p);
+  return true;
+}
+
+}  // namespace detail
+}  // namespace sinkforge::inline v1::serialize

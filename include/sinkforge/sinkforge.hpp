@@ -1,0 +1,34 @@
+// The core umbrella: every policy and the transports that need no system library.
+// Backends that link a system library (sinkforge/transport/sqlite.hpp) are included on their own.
+#pragma once
+#include <sinkforge/batch/any_of.hpp>
+#include <sinkforge/batch/max_age.hpp>
+#include <sinkforge/batch/max_bytes.hpp>
+#include <sinkforge/batch/max_records.hpp>
+#include <sinkforge/batch/per_partition.hpp>
+#include <sinkforge/clock.hpp>
+#include <sinkforge/concurrency/async.hpp>
+#include <sinkforge/concurrency/synchronous.hpp>
+#include <sinkforge/dead_letter/policy.hpp>
+#include <sinkforge/deliver/guarantee.hpp>
+#include <sinkforge/metrics/counters.hpp>
+#include <sinkforge/metrics/none.hpp>
+#include <sinkforge/on_error.hpp>
+#include <sinkforge/partition/by.hpp>
+#include <sinkforge/partition/composite.hpp>
+#include <sinkforge/partition/murmur2.hpp>
+#include <sinkforge/partition/time_bucket.hpp>
+#include <sinkforge/ranges.hpp>
+#include <sinkforge/retry/exponential.hpp>
+#include <sinkforge/retry/fixed.hpp>
+#include <sinkforge/retry/none.hpp>
+#include <sinkforge/serialize/columns.hpp>
+#include <sinkforge/serialize/csv.hpp>
+#include <sinkforge/serialize/json.hpp>
+#include <sinkforge/serialize/raw.hpp>
+#include <sinkforge/sink.hpp>
+#include <sinkforge/transport/faulty.hpp>
+#include <sinkforge/transport/file.hpp>
+#include <sinkforge/transport/memory.hpp>
+#include <sinkforge/transport/ostream.hpp>
+#include <sinkforge/transport/rotating_file.hpp>

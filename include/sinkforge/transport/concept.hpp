@@ -1,0 +1,82 @@
+// The transport family: how a sealed batch reaches the external system, and what it can promise.
+//
+// A transport is given to make_sink as a configuration (an aggregate). At construction the sink
+// calls `config.template open<T, Payload>(ctx)` when the configuration has it, and keeps the
+// returned connection; otherwise the configuration itself is the connection. The connection sends:
+//
+//   send_result send(const record_batch<Key, Payload>&)   required
+//   void close()                                          optional: release resources
+//   void flush()                                          optional: make sent data durable
+//
+// Capabilities are compile-time members of the configuration:
+//   template <class P> static constexpr bool accepts_payload      which serializers fit
+//   template <class T> static consteval void check_record()       static_asserts on the record type
+//   using default_serializer = ...;                               when none is given
+//   static constexpr std::size_t max_concurrent_sends             1 unless sends may overlap
+#pragma once
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sinkforge/error.hpp>
+#include <sinkforge/policy.hpp>
+#include <sinkforge/record_batch.hpp>
+
+namespace sinkforge::inline v1 {
+
+// What a transport learns of the sink when it opens.
+struct transport_context {
+  std::string preamble;  // bytes to write first in every new file (CSV header), may be empty
+};
+
+template <class Tr>
+concept transport = policy_of<Tr, family::transport> && std::move_constructible<Tr>;
+
+namespace transport_detail {
+template <class Tr, class T, class P>
+decltype(auto) open(Tr& config, const transport_context& cx) {
+  if constexpr (requires { config.template open<T, P>(cx); }) return config.template open<T, P>(cx);
+  else return static_cast<Tr&>(config);
+}
+}  // namespace transport_detail
+
+// The connection type a transport configuration yields for records T encoded as payload P.
+template <class Tr, class T, class P>
+using connection_t = std::remove_cvref_t<decltype(transport_detail::open<Tr, T, P>(
+    std::declval<Tr&>(), std::declval<const transport_context&>()))>;
+
+template <class C, class Batch>
+concept connection_for = requires(C& c, const Batch& b) {
+  { c.send(b) } -> std::same_as<send_result>;
+};
+
+template <class Tr, class P>
+inline constexpr bool transport_accepts_payload = [] {
+  if constexpr (requires { Tr::template accepts_payload<P>; }) return Tr::template accepts_payload<P>;
+  else return true;
+}();
+
+template <class Tr>
+inline constexpr std::size_t max_concurrent_sends = [] {
+  if constexpr (requires { Tr::max_concurrent_sends; }) return std::size_t{Tr::max_concurrent_sends};
+  else return std::size_t{1};
+}();
+
+// Two-phase commit. A transactional transport writes the batches of one checkpoint inside a
+// transaction, prepares it (durable, not yet visible) and hands back a committable that commit()
+// makes visible - idempotently, so a commit repeated after a crash is harmless - or abort() drops.
+// recover() lists what was prepared but not committed, for the sink to finish after a restart.
+template <class Tr>
+concept transactional_transport =
+    transport<Tr> && requires { typename Tr::committable; } &&
+    requires(Tr& t, std::uint64_t checkpoint_id, const typename Tr::committable& c) {
+      { t.prepare(checkpoint_id) } -> std::same_as<typename Tr::committable>;
+      { t.commit(c) } -> std::same_as<send_result>;
+      { t.abort(c) } -> std::same_as<send_result>;
+      { t.recover() } -> std::same_as<std::vector<typename Tr::committable>>;
+    };
+
+}  // namespace sinkforge::inline v1

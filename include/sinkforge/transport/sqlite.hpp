@@ -1,0 +1,360 @@
+// sqlite::table: rows into a SQLite table, one transaction per batch through one prepared INSERT.
+// Needs the sinkforge::sqlite CMake target (links SQLite3).
+//
+// With `create_table` the table is created from the reflected struct when missing. Type map:
+//   bool, integers          INTEGER  (uint64 values above INT64_MAX make the record invalid)
+//   float, double           REAL     (NaN makes the record invalid; infinities are stored)
+//   std::string, char       TEXT
+//   enums                   INTEGER, or TEXT when sinkforge_enum_name(E) is declared
+//   system_clock time point TEXT, RFC 3339 UTC ("2026-11-23T09:18:45.123Z"; sorts by time)
+//   std::vector<std::byte>  BLOB     (also std::vector<unsigned char>)
+//   std::optional<X>        X, nullable; every other column is NOT NULL
+// Identifiers are always quoted and values always bound, never spliced into SQL.
+//
+// Failures: SQLITE_BUSY/LOCKED, a full disk or an I/O error are retryable (the transaction is rolled
+// back, nothing of the batch stays); a constraint violation makes that row an invalid record while
+// the other rows of the batch commit; anything else is fatal.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <sqlite3.h>
+
+#include <sinkforge/payload/rows.hpp>
+#include <sinkforge/reflect.hpp>
+#include <sinkforge/serialize/columns.hpp>
+#include <sinkforge/serialize/detail/json_writer.hpp>
+#include <sinkforge/serialize/detail/text.hpp>
+#include <sinkforge/transport/concept.hpp>
+
+namespace sinkforge::inline v1::sqlite {
+
+namespace detail {
+template <class P>
+struct is_rows : std::false_type {};
+template <class T>
+struct is_rows<rows<T>> : std::true_type {};
+
+template <class M>
+constexpr bool storable() {
+  using namespace reflect;
+  if constexpr (is_optional<M>) {
+    using V = typename optional_traits<M>::value_type;
+    return !is_optional<V> && storable<V>();
+  } else {
+    return boolean<M> || integer<M> || std::is_floating_point_v<M> || std::same_as<M, std::string> ||
+           std::same_as<M, char> || std::is_enum_v<M> || is_sys_time<M> ||
+           std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>;
+  }
+}
+
+template <class M>
+constexpr const char* column_type() {
+  using namespace reflect;
+  if constexpr (is_optional<M>) return column_type<typename optional_traits<M>::value_type>();
+  else if constexpr (std::is_floating_point_v<M>) return "REAL";
+  else if constexpr (std::same_as<M, std::string> || std::same_as<M, char> || is_sys_time<M> || named_enum<M>)
+    return "TEXT";
+  else if constexpr (std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>)
+    return "BLOB";
+  else return "INTEGER";
+}
+
+inline std::string quote_identifier(std::string_view id) {
+  std::string out = "\"";
+  for (char c : id) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+inline bool retryable_code(int rc) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace detail
+
+struct table {
+  using policy_family = family::transport;
+  using default_serializer = serialize::columns;
+  template <class P>
+  static constexpr bool accepts_payload = detail::is_rows<P>::value;
+
+  template <class T>
+  static consteval void check_record() {
+    static_assert(reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); }),
+                  "sinkforge::sqlite::table cannot store this record type: every member must be bool, an "
+                  "integer, floating point, std::string, char, an enum, a system_clock time point, "
+                  "std::vector<std::byte>, or std::optional of one of these (flatten nested structs and "
+                  "containers, or write them with a byte transport and serialize::json)");
+  }
+
+  std::string path;
+  std::string name;  // the table
+  bool create_table = true;
+  std::string journal_mode = "WAL";
+  std::string synchronous = "NORMAL";
+  std::chrono::milliseconds busy_timeout = std::chrono::seconds{5};
+
+  template <class T>
+  class connection;
+  template <class T, class P>
+  connection<T> open(const transport_context&) const;
+};
+
+template <class T>
+class table::connection {
+   public:
+    connection(const table& cfg) : cfg_(cfg) {
+      if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
+      if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
+      int rc = sqlite3_open_v2(cfg_.path.c_str(), &db_,
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+      if (rc != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw config_error("sqlite::table.path", "cannot open '" + cfg_.path + "': " + msg);
+      }
+      try {
+        sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
+        if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
+        if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
+        if (cfg_.create_table) exec(create_sql(), "sqlite::table.name");
+        check_columns();
+        prepare_insert();
+      } catch (...) {
+        finalize();
+        throw;
+      }
+    }
+    connection(connection&& o) noexcept
+        : cfg_(std::move(o.cfg_)), db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
+          begin_(std::exchange(o.begin_, nullptr)), commit_(std::exchange(o.commit_, nullptr)),
+          rollback_(std::exchange(o.rollback_, nullptr)) {}
+    connection& operator=(connection&&) = delete;
+    ~connection() { finalize(); }
+
+    template <class K>
+    send_result send(const record_batch<K, rows<T>>& b) {
+      int rc = step_reset(begin_);
+      if (rc != SQLITE_DONE) return failure("BEGIN", rc);
+      std::vector<record_failure> invalid;
+      for (std::size_t i = 0; i < b.records.size(); ++i) {
+        std::string why;
+        if (!bind_row(b.records[i], why)) {
+          sqlite3_reset(insert_);
+          sqlite3_clear_bindings(insert_);
+          invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, std::move(why)});
+          continue;
+        }
+        rc = step_reset(insert_);
+        sqlite3_clear_bindings(insert_);
+        if (rc == SQLITE_DONE) continue;
+        if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
+          // Only this statement was undone; the transaction and the other rows go on.
+          invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+                             std::string("sqlite: ") + sqlite3_errmsg(db_)});
+          continue;
+        }
+        send_result r = failure("INSERT", rc);
+        rollback();
+        return r;
+      }
+      rc = step_reset(commit_);
+      if (rc != SQLITE_DONE) {
+        send_result r = failure("COMMIT", rc);
+        rollback();
+        return r;
+      }
+      if (!invalid.empty()) return send_result::partial(std::move(invalid));
+      return send_result::success();
+    }
+
+    void close() { finalize(); }
+    sqlite3* handle() const noexcept { return db_; }
+
+   private:
+    send_result failure(const char* what, int rc) {
+      std::string msg = std::string("sqlite ") + what + " failed: " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+      if (detail::retryable_code(rc)) return send_result::retryable(std::move(msg));
+      return send_result::fatal(std::move(msg));
+    }
+
+    void rollback() {
+      if (!sqlite3_get_autocommit(db_)) step_reset(rollback_);
+    }
+
+    static int step_reset(sqlite3_stmt* s) {
+      int rc = sqlite3_step(s);
+      if (rc == SQLITE_ROW) rc = SQLITE_DONE;
+      sqlite3_reset(s);
+      return rc;
+    }
+
+    void pragma(const char* name, const std::string& value, const char* field) {
+      for (char c : value)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+          throw config_error(field, "must be a plain word such as WAL or NORMAL");
+      exec(std::string("PRAGMA ") + name + " = " + value, field);
+    }
+
+    void exec(const std::string& sql, const char* field) {
+      char* err = nullptr;
+      if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw config_error(field, msg);
+      }
+    }
+
+    static std::string create_sql_for(const std::string& name) {
+      std::string sql = "CREATE TABLE IF NOT EXISTS " + detail::quote_identifier(name) + " (";
+      bool first = true;
+      boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+        using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
+        if (!first) sql += ", ";
+        first = false;
+        sql += detail::quote_identifier(boost::hana::to<const char*>(boost::hana::first(pair)));
+        sql += ' ';
+        sql += detail::column_type<M>();
+        if (!reflect::is_optional<M>) sql += " NOT NULL";
+      });
+      return sql + ")";
+    }
+    std::string create_sql() const { return create_sql_for(cfg_.name); }
+
+    void check_columns() {
+      sqlite3_stmt* info = nullptr;
+      const std::string sql = "SELECT name FROM pragma_table_info(?1)";
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &info, nullptr) != SQLITE_OK)
+        throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+      sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
+      std::vector<std::string> have;
+      while (sqlite3_step(info) == SQLITE_ROW)
+        have.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
+      sqlite3_finalize(info);
+      if (have.empty())
+        throw config_error("sqlite::table.name", "table '" + cfg_.name + "' does not exist (create_table is off)");
+      for (const char* want : reflect::member_names<T>()) {
+        bool found = false;
+        for (const auto& h : have) found |= sqlite3_stricmp(h.c_str(), want) == 0;
+        if (!found)
+          throw config_error("sqlite::table.name",
+                             "table '" + cfg_.name + "' has no column '" + want + "'");
+      }
+    }
+
+    void prepare_insert() {
+      std::string sql = "INSERT INTO " + detail::quote_identifier(cfg_.name) + " (";
+      std::string values;
+      std::size_t i = 0;
+      for (const char* name : reflect::member_names<T>()) {
+        if (i) {
+          sql += ", ";
+          values += ", ";
+        }
+        sql += detail::quote_identifier(name);
+        values += "?" + std::to_string(++i);
+      }
+      sql += ") VALUES (" + values + ")";
+      prepare(sql, &insert_);
+      prepare("BEGIN IMMEDIATE", &begin_);
+      prepare("COMMIT", &commit_);
+      prepare("ROLLBACK", &rollback_);
+    }
+
+    void prepare(const std::string& sql, sqlite3_stmt** out) {
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK)
+        throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+    }
+
+    bool bind_row(const T& r, std::string& why) {
+      int index = 0;
+      bool ok = true;
+      reflect::for_each_member(r, [&](auto name, const auto& m) {
+        ++index;
+        if (ok && !bind(index, m)) {
+          ok = false;
+          why = std::string("sqlite: value of '") + decltype(name)::c_str() + "' cannot be stored";
+        }
+      });
+      return ok;
+    }
+
+    template <class M>
+    bool bind(int i, const M& v) {
+      using namespace reflect;
+      if constexpr (is_optional<M>) {
+        if (!v) return sqlite3_bind_null(insert_, i) == SQLITE_OK;
+        return bind(i, *v);
+      } else if constexpr (boolean<M>) {
+        return sqlite3_bind_int(insert_, i, v ? 1 : 0) == SQLITE_OK;
+      } else if constexpr (integer<M>) {
+        if constexpr (std::is_unsigned_v<M> && sizeof(M) == 8)
+          if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
+        return sqlite3_bind_int64(insert_, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
+      } else if constexpr (std::is_floating_point_v<M>) {
+        if (v != v) return false;
+        return sqlite3_bind_double(insert_, i, static_cast<double>(v)) == SQLITE_OK;
+      } else if constexpr (std::same_as<M, std::string>) {
+        return sqlite3_bind_text64(insert_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
+      } else if constexpr (std::same_as<M, char>) {
+        return sqlite3_bind_text(insert_, i, &v, 1, SQLITE_TRANSIENT) == SQLITE_OK;
+      } else if constexpr (named_enum<M>) {
+        const std::string_view s = sinkforge_enum_name(v);
+        return sqlite3_bind_text64(insert_, i, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK;
+      } else if constexpr (std::is_enum_v<M>) {
+        return sqlite3_bind_int64(insert_, i, static_cast<sqlite3_int64>(static_cast<std::underlying_type_t<M>>(v))) ==
+               SQLITE_OK;
+      } else if constexpr (is_sys_time<M>) {
+        scratch_.clear();
+        if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
+        return sqlite3_bind_text64(insert_, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+               SQLITE_OK;
+      } else {
+        return sqlite3_bind_blob64(insert_, i, v.data(), v.size(), SQLITE_STATIC) == SQLITE_OK;
+      }
+    }
+
+    void finalize() noexcept {
+      for (sqlite3_stmt** s : {&insert_, &begin_, &commit_, &rollback_}) {
+        if (*s) sqlite3_finalize(*s);
+        *s = nullptr;
+      }
+      if (db_) sqlite3_close_v2(db_);
+      db_ = nullptr;
+    }
+
+    table cfg_;
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* begin_ = nullptr;
+    sqlite3_stmt* commit_ = nullptr;
+    sqlite3_stmt* rollback_ = nullptr;
+    byte_buffer scratch_;
+  };
+
+
+
+template <class T, class P>
+table::connection<T> table::open(const transport_context&) const {
+  return connection<T>(*this);
+}
+
+}  // namespace sinkforge::inline v1::sqlite
