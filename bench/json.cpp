@@ -1,0 +1,193 @@
+// 2. JSON serializer throughput: serialize::ndjson appending the same records into a batch payload,
+// against nlohmann-json (a json object built per record, then dump(); and dump() of prebuilt
+// objects), and against a memcpy of the same output bytes (the physical limit).
+// At start-up every sinkforge line is parsed back and compared with the nlohmann object.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <sinkforge/serialize/json.hpp>
+
+#include "common.hpp"
+#include "paired.hpp"
+
+namespace sf = sinkforge;
+using bench::Order;
+
+namespace bench {
+// How nlohmann users convert a struct: the ADL to_json the macro generates.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Order, id, customer, amount, ts_ms)
+}  // namespace bench
+
+namespace {
+
+constexpr std::size_t kRecords = 4096;
+
+const std::vector<Order>& orders() {
+  static const std::vector<Order> v = bench::make_orders(kRecords);
+  return v;
+}
+
+std::string sinkforge_output() {
+  const sf::serialize::ndjson ser;
+  sf::byte_records p = ser.make_payload<Order>();
+  for (const auto& o : orders())
+    if (!ser.append(p, o)) bench::fail("sinkforge could not encode a record");
+  return std::string(p.bytes());
+}
+
+const std::string& reference_output() {
+  static const std::string s = sinkforge_output();
+  return s;
+}
+
+void finish(benchmark::State& state, std::size_t bytes_per_iter) {
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRecords));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes_per_iter));
+}
+
+void BM_json_sinkforge(benchmark::State& state) {
+  const sf::serialize::ndjson ser;
+  sf::byte_records p = ser.make_payload<Order>();
+  const auto& v = orders();
+  for (auto _ : state) {
+    p.clear();
+    for (const auto& o : v) ser.append(p, o);
+    benchmark::DoNotOptimize(p.bytes().data());
+    benchmark::ClobberMemory();
+  }
+  finish(state, p.bytes().size());
+}
+
+void BM_json_nlohmann_build_dump(benchmark::State& state) {
+  std::string out;
+  const auto& v = orders();
+  for (auto _ : state) {
+    out.clear();
+    for (const auto& o : v) {
+      const nlohmann::json j = o;
+      out += j.dump();
+      out += '\n';
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  finish(state, out.size());
+}
+
+void BM_json_nlohmann_dump_prebuilt(benchmark::State& state) {
+  std::vector<nlohmann::json> js(orders().begin(), orders().end());
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    for (const auto& j : js) {
+      out += j.dump();
+      out += '\n';
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  finish(state, out.size());
+}
+
+void BM_json_memcpy(benchmark::State& state) {
+  const std::string& src = reference_output();
+  std::vector<char> dst(src.size());
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), src.size());
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  finish(state, src.size());
+}
+
+// All four, alternating within every iteration (what bench/run.sh reports). Byte rates use the
+// sinkforge output size for every side (nlohmann orders members by name and writes whole doubles as
+// "5.0" instead of "5": its output is 0.1% longer).
+void BM_pair_json(benchmark::State& state) {
+  const auto& v = orders();
+  const sf::serialize::ndjson ser;
+  sf::byte_records p = ser.make_payload<Order>();
+  std::string built, dumped;
+  const std::vector<nlohmann::json> js(v.begin(), v.end());
+  const std::string& src = reference_output();
+  std::vector<char> dst(src.size());
+  std::vector<bench::side> sides{
+      {"sinkforge", [&] {
+         p.clear();
+         for (const auto& o : v) ser.append(p, o);
+         benchmark::DoNotOptimize(p.bytes().data());
+         benchmark::ClobberMemory();
+       }},
+      {"nlohmann_build_dump", [&] {
+         built.clear();
+         for (const auto& o : v) {
+           const nlohmann::json j = o;
+           built += j.dump();
+           built += '\n';
+         }
+         benchmark::DoNotOptimize(built.data());
+         benchmark::ClobberMemory();
+       }},
+      {"nlohmann_dump_prebuilt", [&] {
+         dumped.clear();
+         for (const auto& j : js) {
+           dumped += j.dump();
+           dumped += '\n';
+         }
+         benchmark::DoNotOptimize(dumped.data());
+         benchmark::ClobberMemory();
+       }},
+      {"memcpy", [&] {
+         std::memcpy(dst.data(), src.data(), src.size());
+         benchmark::DoNotOptimize(dst.data());
+         benchmark::ClobberMemory();
+       }},
+  };
+  bench::run_paired(state, sides, kRecords, static_cast<double>(src.size()), bench::timer::thread_cpu);
+  if (built.size() < src.size() || built.size() > src.size() * 101 / 100 || dumped.size() != built.size())
+    state.SkipWithError("output sizes differ by more than 1%");
+}
+
+BENCHMARK(BM_pair_json);
+BENCHMARK(BM_json_sinkforge);
+BENCHMARK(BM_json_nlohmann_build_dump);
+BENCHMARK(BM_json_nlohmann_dump_prebuilt);
+BENCHMARK(BM_json_memcpy);
+
+void check_outputs() {
+  const std::string& s = reference_output();
+  std::size_t line = 0, pos = 0;
+  bench::hw::buffer hb;
+  for (const auto& o : orders()) {
+    const std::size_t nl = s.find('\n', pos);
+    if (nl == std::string::npos) bench::fail("sinkforge output has too few lines");
+    const std::string_view text(s.data() + pos, nl - pos);
+    if (nlohmann::json::parse(text) != nlohmann::json(o)) bench::fail("sinkforge line differs from nlohmann's object");
+    hb.clear();
+    bench::hw::write_order_line(hb, o);
+    if (hb.view() != std::string_view(s.data() + pos, nl + 1 - pos)) bench::fail("sinkforge line differs");
+    pos = nl + 1;
+    ++line;
+  }
+  if (pos != s.size()) bench::fail("sinkforge output has extra bytes");
+  std::string nl_out;
+  for (const auto& o : orders()) nl_out += nlohmann::json(o).dump() + "\n";
+  std::fprintf(stderr, "self-check: %zu records, sinkforge %zu bytes, nlohmann %zu bytes, values equal\n", line,
+               s.size(), nl_out.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  check_outputs();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

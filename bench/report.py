@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Prints the benchmark table (Markdown) from the Google Benchmark JSON files and compile.json
+that bench/run.sh writes into one results directory."""
+import json
+import os
+import statistics
+import sys
+
+# Rows of the table: (section, label, paired benchmark, candidate side, baseline side, rate counter, target).
+# The ratio is the median over repetitions of the paired ratio (candidate throughput / baseline
+# throughput, both timed in alternation within every iteration); the rates are medians as well.
+# A label starting with "fraction" is shown in percent.
+COMPARISONS = [
+    ("1 zero overhead", "composed vs hand-written", "BM_pair_zero", "composed", "handwritten", "items_s", 0.95),
+    ("1 zero overhead", "composed vs virtual-dispatch policies", "BM_pair_zero", "composed", "virtual", "items_s", None),
+    ("1 zero overhead", "metrics::none vs metrics::counters", "BM_pair_zero", "composed", "counters", "items_s", None),
+    ("2 JSON", "serialize::ndjson vs nlohmann (json object per record + dump)", "BM_pair_json", "sinkforge",
+     "nlohmann_build_dump", "bytes_s", 3.0),
+    ("2 JSON", "serialize::ndjson vs nlohmann (dump of prebuilt json)", "BM_pair_json", "sinkforge",
+     "nlohmann_dump_prebuilt", "bytes_s", None),
+    ("2 JSON", "fraction: serialize::ndjson vs memcpy of the output", "BM_pair_json", "sinkforge", "memcpy",
+     "bytes_s", None),
+    ("3 file", "file::append vs write(2) loop", "BM_pair_file", "transport", "write_loop", "bytes_s", 0.9),
+    ("3 file", "file::append vs spdlog basic_file_sink", "BM_pair_file", "transport", "spdlog", "bytes_s", 1.5),
+    ("3 file", "sink<string_view> + raw, one write() per line, vs spdlog", "BM_pair_file", "sink_lines", "spdlog",
+     "bytes_s", None),
+    ("3 file", "ndjson sink fed Order records vs write(2) loop", "BM_pair_file", "sink_orders", "write_loop",
+     "bytes_s", None),
+    ("4 SQLite", "sqlite::table sink vs hand-written prepared loop", "BM_pair_sqlite", "sinkforge", "handwritten",
+     "items_s", 0.9),
+]
+
+COMPILE_TARGET_S = 4.0
+COMPILE_TARGET_MB = 600.0
+
+
+def load(results):
+    """benchmark name -> list of per-repetition runs (dicts with the counters)."""
+    runs = {}
+    for f in sorted(os.listdir(results)):
+        if not f.endswith(".json") or f == "compile.json":
+            continue
+        with open(os.path.join(results, f)) as fh:
+            data = json.load(fh)
+        for b in data.get("benchmarks", []):
+            if b.get("run_type") != "iteration" or b.get("error_occurred"):
+                continue
+            runs.setdefault(b["run_name"].split("/")[0], []).append(b)
+    return runs
+
+
+def values(runs, name, counter):
+    return [r[counter] for r in runs.get(name, []) if counter in r]
+
+
+def paired_ratios(runs, bench, cand, base):
+    """Per repetition: candidate throughput / baseline throughput. The benchmark reports
+    ratio_<side> = time(side) / time(first side), so any pair is ratio_base / ratio_cand."""
+    out = []
+    for run in runs.get(bench, []):
+        rc = 1.0 if f"ratio_{cand}" not in run and f"{cand}_items_s" in run else run.get(f"ratio_{cand}")
+        rb = 1.0 if f"ratio_{base}" not in run and f"{base}_items_s" in run else run.get(f"ratio_{base}")
+        if rc and rb:
+            out.append(rb / rc)
+    return out
+
+
+def fmt_rate(v, counter):
+    if v is None:
+        return "n/a"
+    if counter == "bytes_s":
+        return f"{v / 1e6:,.0f} MB/s"
+    return f"{v / 1e6:,.2f} M rec/s" if v >= 1e6 else f"{v / 1e3:,.0f} k rec/s"
+
+
+def main():
+    results = sys.argv[1]
+    runs = load(results)
+    out = []
+    out.append("| # | comparison | candidate | baseline | ratio (median) | ratio range | target | met |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    missed = 0
+    for section, label, bench, cand, base, counter, target in COMPARISONS:
+        c = values(runs, bench, f"{cand}_{counter}")
+        b = values(runs, bench, f"{base}_{counter}")
+        r = paired_ratios(runs, bench, cand, base)
+        if not (c and b and r):
+            out.append(f"| {section} | {label} | missing | missing | | | | |")
+            missed += 1 if target else 0
+            continue
+        ratio = statistics.median(r)
+        if label.startswith("fraction"):
+            shown, rng = f"{ratio * 100:.1f} %", f"{min(r) * 100:.1f}-{max(r) * 100:.1f} %"
+        else:
+            shown, rng = f"{ratio:.2f}x", f"{min(r):.2f}-{max(r):.2f}"
+        if target is None:
+            t, met = "-", "-"
+        else:
+            ok = ratio >= target
+            t, met = f">= {target:g}x", "yes" if ok else "**no**"
+            missed += 0 if ok else 1
+        out.append(f"| {section} | {label} | {fmt_rate(statistics.median(c), counter)} "
+                   f"| {fmt_rate(statistics.median(b), counter)} | {shown} | {rng} | {t} | {met} |")
+
+    compile_path = os.path.join(results, "compile.json")
+    if os.path.exists(compile_path):
+        with open(compile_path) as fh:
+            comp = json.load(fh)
+        out.append("")
+        out.append(f"| 5 compile (`{comp['command']}`) | wall s (median of {comp['runs']}) | user+sys s | max RSS MB | target | met |")
+        out.append("|---|---|---|---|---|---|")
+        for tu in comp["units"]:
+            wall = statistics.median(tu["wall_s"])
+            cpu = statistics.median(tu["cpu_s"])
+            rss = statistics.median(tu["max_rss_kb"]) / 1024
+            if tu.get("target"):
+                ok = wall <= COMPILE_TARGET_S and rss <= COMPILE_TARGET_MB
+                t = f"<= {COMPILE_TARGET_S:g} s, <= {COMPILE_TARGET_MB:g} MB"
+                met = "yes" if ok else "**no**"
+                missed += 0 if ok else 1
+            else:
+                t, met = "-", "-"
+            out.append(f"| {tu['name']} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {t} | {met} |")
+
+    print("\n".join(out))
+    print()
+    print(f"targets missed: {missed}")
+
+
+if __name__ == "__main__":
+    main()

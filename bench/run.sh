@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds the benchmarks (Release, -O2), runs them all and prints one table of ratios.
+#
+#   bash bench/run.sh
+#
+# Environment (all optional):
+#   SINKFORGE_BENCH_BUILD     build directory              (default: build/bench)
+#   SINKFORGE_BENCH_REPS      repetitions per benchmark    (default: 5; the table shows medians)
+#   SINKFORGE_BENCH_MIN_TIME  seconds per repetition       (default: 0.5)
+#   SINKFORGE_BENCH_COMPILES  compilations per TU timed    (default: 3)
+#   SINKFORGE_BENCH_FILTER    benchmarks to run            (default: BM_pair, the paired ones the table uses)
+#   SINKFORGE_BENCH_DIR       directory for the file and SQLite benchmarks (default: $TMPDIR or /tmp)
+#   CXX                       compiler                     (default: g++)
+# Needs: cmake, ninja, g++, libbenchmark-dev, nlohmann-json3-dev, libspdlog-dev, libsqlite3-dev,
+# libboost-dev, librange-v3-dev, time (/usr/bin/time), python3.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${SINKFORGE_BENCH_BUILD:-$root/build/bench}"
+reps="${SINKFORGE_BENCH_REPS:-5}"
+min_time="${SINKFORGE_BENCH_MIN_TIME:-0.5}"
+compiles="${SINKFORGE_BENCH_COMPILES:-3}"
+cxx="${CXX:-g++}"
+results="$build/results"
+
+for tool in cmake ninja "$cxx" python3; do
+  command -v "$tool" >/dev/null || { echo "bench/run.sh: '$tool' not found" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "bench/run.sh: /usr/bin/time not found (apt-get install time)" >&2; exit 1; }
+
+cxx_path="$(command -v "$cxx")"
+# A cache made with another compiler would be reset half-way by CMake: start that one afresh.
+if [ -f "$build/CMakeCache.txt" ] && ! grep -qx "CMAKE_CXX_COMPILER:[A-Z]*=$cxx_path" "$build/CMakeCache.txt"; then
+  rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+fi
+
+echo "== configure and build ($build)"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx_path" \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DSINKFORGE_BUILD_BENCH=ON -DSINKFORGE_BUILD_TESTS=OFF \
+  -DSINKFORGE_BUILD_EXAMPLES=OFF -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
+cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite
+
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== run ($reps repetitions of >= ${min_time}s each; candidate and baselines alternate within every iteration)"
+for b in zero_overhead json file sqlite; do
+  echo "-- bench_$b"
+  "$build/bench/bench_$b" \
+    --benchmark_repetitions="$reps" \
+    --benchmark_min_time="$min_time" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_display_aggregates_only=true \
+    --benchmark_out="$results/$b.json" \
+    --benchmark_out_format=json \
+    --benchmark_filter="${SINKFORGE_BENCH_FILTER:-BM_pair}"
+done
+
+echo "== compile time and peak memory of one TU ($cxx -std=c++20 -O2 -c, $compiles runs each)"
+python3 - "$root" "$results" "$cxx" "$compiles" <<'PY'
+import json, os, re, subprocess, sys, tempfile
+root, results, cxx, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+units = [("full_sink_sqlite.cpp", True), ("full_sink_file.cpp", True),
+         ("includes_only.cpp", False), ("empty_std.cpp", False)]
+out = {"command": f"/usr/bin/time -v {cxx} -std=c++20 -O2 -c", "runs": runs, "units": []}
+with tempfile.TemporaryDirectory() as tmp:
+    for name, target in units:
+        src = os.path.join(root, "bench", "compile", name)
+        rec = {"name": name, "target": target, "wall_s": [], "cpu_s": [], "max_rss_kb": []}
+        for _ in range(runs):
+            p = subprocess.run(["/usr/bin/time", "-v", cxx, "-std=c++20", "-O2", "-I", os.path.join(root, "include"),
+                                "-c", src, "-o", os.path.join(tmp, "tu.o")], capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.stderr.write(p.stderr)
+                sys.exit(f"compiling {name} failed")
+            err = p.stderr
+            wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
+            h, m, s = wall.groups()
+            rec["wall_s"].append(int(h or 0) * 3600 + int(m) * 60 + float(s))
+            user = float(re.search(r"User time \(seconds\): ([\d.]+)", err).group(1))
+            sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))
+            rec["cpu_s"].append(user + sys_)
+            rec["max_rss_kb"].append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)))
+        print(f"-- {name}: wall {rec['wall_s']} s, max RSS {[k // 1024 for k in rec['max_rss_kb']]} MB")
+        out["units"].append(rec)
+with open(os.path.join(results, "compile.json"), "w") as fh:
+    json.dump(out, fh, indent=1)
+PY
+
+echo
+echo "== results ($(date -u +%Y-%m-%d), $("$cxx" --version | head -n1), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+python3 "$root/bench/report.py" "$results"
