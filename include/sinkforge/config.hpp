@@ -13,6 +13,16 @@
 #define SINKFORGE_NO_UNIQUE_ADDRESS [[no_unique_address]]
 #endif
 
+// Hot-path helpers that must inline whatever the optimizer thinks of the caller's size, and their
+// rarely taken slow paths that must not.
+#if defined(_MSC_VER) && !defined(__clang__)
+#define SINKFORGE_ALWAYS_INLINE __forceinline
+#define SINKFORGE_COLD __declspec(noinline)
+#else
+#define SINKFORGE_ALWAYS_INLINE [[gnu::always_inline]] inline
+#define SINKFORGE_COLD [[gnu::noinline, gnu::cold]]
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define SINKFORGE_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SINKFORGE_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -6,8 +6,7 @@
 #include <iterator>
 #include <utility>
 
-#include <range/v3/range/access.hpp>
-#include <range/v3/range/concepts.hpp>
+#include <ranges>
 
 #include <sinkforge/config.hpp>
 
@@ -50,10 +49,10 @@ struct to_sink {
 
   // Writes every element of the range; returns the number written.
   template <class R>
-    requires ranges::input_range<R>
+    requires std::ranges::input_range<R>
   friend std::size_t operator|(R&& records, to_sink s) {
     std::size_t n = 0;
-    for (auto it = ranges::begin(records), end = ranges::end(records); it != end; ++it, ++n) s.sink->write(*it);
+    for (auto it = std::ranges::begin(records), end = std::ranges::end(records); it != end; ++it, ++n) s.sink->write(*it);
     return n;
   }
 };

@@ -35,24 +35,23 @@
 #include <sinkforge/serialize/json.hpp>
 #include <sinkforge/transport/concept.hpp>
 
+namespace sinkforge::inline v1::detail {
+// The transport's default serializer, or ndjson when it declares none.
+template <class Tr>
+using default_serializer_t =
+    std::conditional_t<std::is_void_v<typename declared_serializer<Tr>::type>, serialize::ndjson,
+                       typename declared_serializer<Tr>::type>;
+
+}  // namespace sinkforge::inline v1::detail
+
 namespace sinkforge::inline v1 {
 
 namespace detail {
 
-template <class Tr>
-struct default_serializer {
-  using type = serialize::ndjson;
-};
-template <class Tr>
-  requires requires { typename Tr::default_serializer; }
-struct default_serializer<Tr> {
-  using type = typename Tr::default_serializer;
-};
-
 template <class... Ps>
 struct resolved {
   using transport_type = pick_t<family::transport, void*, Ps...>;
-  using serializer_type = pick_t<family::serializer, typename default_serializer<transport_type>::type, Ps...>;
+  using serializer_type = pick_t<family::serializer, default_serializer_t<transport_type>, Ps...>;
   using batching_type = pick_t<family::batching, batch::max_records, Ps...>;
   using delivery_type = pick_t<family::delivery, deliver::at_least_once_t, Ps...>;
   using retry_type = pick_t<family::retry,
@@ -201,7 +200,7 @@ auto make_sink(Args&&... args) {
       using P = typename R::policies_type;
       using frontend = typename R::concurrency_type::template frontend<T, P>;
       auto pick = [&]<class F, class Default>(std::type_identity<F>, std::type_identity<Default>) {
-        return detail::pick<F>([] { return Default{}; }, args...);
+        return detail::pick<F, Default>(args...);
       };
       using namespace std;
       return frontend(P{

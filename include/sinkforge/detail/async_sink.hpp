@@ -44,15 +44,10 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   async_sink(const async_sink&) = delete;
   async_sink& operator=(const async_sink&) = delete;
 
+  // Failures were already handed to on_error when they happened; the destructor only closes.
   ~async_sink() {
-    if (closed_) return;
     try {
       close();
-    } catch (const delivery_error& e) {
-      try {
-        core_.policies().on_error(e);
-      } catch (...) {
-      }
     } catch (...) {
     }
   }
@@ -121,11 +116,21 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   void enqueue(U&& record) {
     std::unique_lock lock(m_);
     if (SINKFORGE_UNLIKELY(closed_)) throw std::logic_error("sinkforge: write() after close()");
+    if (SINKFORGE_UNLIKELY(dispatcher_failed_)) {
+      lock.unlock();
+      rethrow_dispatcher_failure();
+    }
     if (incoming_.size() >= cfg_.buffer_records) {
       switch (cfg_.when_full) {
         case concurrency::overflow::block:
-          cv_space_.wait(lock, [&] { return incoming_.size() < cfg_.buffer_records || closed_; });
+          cv_space_.wait(lock, [&] {
+            return incoming_.size() < cfg_.buffer_records || closed_ || dispatcher_failed_;
+          });
           if (closed_) throw std::logic_error("sinkforge: write() after close()");
+          if (dispatcher_failed_) {
+            lock.unlock();
+            rethrow_dispatcher_failure();
+          }
           break;
         case concurrency::overflow::drop_newest:
           core_.metrics().dropped(1);

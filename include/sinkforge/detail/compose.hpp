@@ -20,12 +20,16 @@ constexpr std::size_t index_of() {
   return i;
 }
 
-// The argument of `Family`, copied, or `make_default()` when none was given.
-template <class Family, class MakeDefault, class... Ps>
-constexpr auto pick(MakeDefault make_default, Ps&... ps) {
+// The argument of `Family`, copied, or a default-constructed `Default` when none was given.
+template <class Family, class Default, class... Ps>
+constexpr auto pick(Ps&... ps) {
   constexpr std::size_t i = index_of<Family, Ps...>();
-  if constexpr (i < sizeof...(Ps)) return std::remove_cvref_t<decltype(std::get<i>(std::tie(ps...)))>(std::get<i>(std::tie(ps...)));
-  else return make_default();
+  if constexpr (i < sizeof...(Ps)) {
+    auto& chosen = std::get<i>(std::tie(ps...));
+    return std::remove_cvref_t<decltype(chosen)>(chosen);
+  } else {
+    return Default{};
+  }
 }
 
 template <bool Found, std::size_t I, class Default, class... Ps>

@@ -56,6 +56,7 @@ class pipeline {
         record_limit_(batch::detail::record_byte_limit(policies_.batching)),
         max_open_(unpartitioned ? 1 : pick_max_open()) {
     slots_.reserve(max_open_);
+    hashes_.reserve(max_open_);
   }
 
   pipeline(const pipeline&) = delete;
@@ -93,7 +94,7 @@ class pipeline {
       if (records.size() > 1 &&
           batch::detail::would_overflow(policies_.batching,
                                         batch_state{records.size() - 1, bytes_before, s.batch.opened_at},
-                                        rb)) {
+                                        records.byte_size() - bytes_before)) {
         batch_type next = fresh_batch(to_key_storage(kv));
         records.move_last_to(next.records);
         std::swap(s.batch, next);
@@ -136,7 +137,10 @@ class pipeline {
         continue;
       }
       seal_slot(slots_.front(), dispatch);
-      if (unpartitioned) slots_.clear();
+      if (unpartitioned) {
+        slots_.clear();
+        hashes_.clear();
+      }
     }
     earliest_deadline_.reset();
   }
@@ -247,8 +251,8 @@ class pipeline {
       constexpr std::size_t limit = max_concurrent_sends<typename P::transport_type>;
       if (p.concurrency.max_in_flight > limit)
         throw config_error("concurrency::async.max_in_flight",
-                           "this transport sends one batch at a time (max " + std::to_string(limit) +
-                               "); lower max_in_flight");
+                           "this transport allows at most " + std::to_string(limit) +
+                               " concurrent send(s); lower max_in_flight");
     }
     return std::move(p);
   }
@@ -307,8 +311,8 @@ class pipeline {
       const std::size_t h = key_hash(kv);
       if (last_ < slots_.size() && slots_[last_].hash == h && key_equals(slots_[last_].batch.key, kv))
         return slots_[last_];
-      for (std::size_t i = 0; i < slots_.size(); ++i) {
-        if (slots_[i].hash == h && key_equals(slots_[i].batch.key, kv)) {
+      for (std::size_t i = 0; i < hashes_.size(); ++i) {
+        if (hashes_[i] == h && key_equals(slots_[i].batch.key, kv)) {
           last_ = i;
           return slots_[i];
         }
@@ -336,6 +340,7 @@ class pipeline {
     s.batch.sequence = open_order_++;  // orders open batches until sealed
     s.deadline = compute_deadline(s.batch);
     slots_.push_back(std::move(s));
+    hashes_.push_back(h);
     if constexpr (has_deadline)
       if (!earliest_deadline_ || *slots_.back().deadline < *earliest_deadline_)
         earliest_deadline_ = slots_.back().deadline;
@@ -351,8 +356,12 @@ class pipeline {
   }
 
   void remove_slot(std::size_t i) {
-    if (i + 1 != slots_.size()) std::swap(slots_[i], slots_.back());
+    if (i + 1 != slots_.size()) {
+      std::swap(slots_[i], slots_.back());
+      hashes_[i] = hashes_.back();
+    }
     slots_.pop_back();
+    hashes_.pop_back();
     last_ = 0;
   }
 
@@ -452,8 +461,9 @@ class pipeline {
       }
     }
     std::lock_guard lock(report_mutex_);
-    unreported_.insert(unreported_.end(), std::make_move_iterator(lost.begin()),
-                       std::make_move_iterator(lost.end()));
+    if (unreported_.empty()) unreported_ = std::move(lost);
+    else
+      for (auto& f : lost) unreported_.push_back(std::move(f));
     has_unreported_ = true;
   }
 
@@ -464,6 +474,7 @@ class pipeline {
   std::size_t record_limit_;
   std::size_t max_open_;
   std::vector<slot> slots_;
+  std::vector<std::size_t> hashes_;  // slots_[i].hash, contiguous for the per-record scan
   std::size_t last_ = 0;
   std::optional<steady_time> earliest_deadline_;
   std::uint64_t next_sequence_ = 0;

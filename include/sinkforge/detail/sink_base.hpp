@@ -3,16 +3,15 @@
 #include <concepts>
 #include <type_traits>
 
-#include <range/v3/range/access.hpp>
-#include <range/v3/range/concepts.hpp>
+#include <ranges>
 
 #include <sinkforge/config.hpp>
 
 namespace sinkforge::inline v1::detail {
 
 template <class R, class T>
-concept record_range = ranges::input_range<R> && !std::same_as<std::remove_cvref_t<R>, T> &&
-                       std::convertible_to<ranges::range_reference_t<R>, const T&>;
+concept record_range = std::ranges::input_range<R> && !std::same_as<std::remove_cvref_t<R>, T> &&
+                       std::convertible_to<std::ranges::range_reference_t<R>, const T&>;
 
 // CRTP: Derived provides write(const T&) and write(T&&).
 template <class Derived, class T>
@@ -21,8 +20,8 @@ class sink_base {
   template <record_range<T> R>
   void write_range(R&& records) {
     auto& self = static_cast<Derived&>(*this);
-    auto it = ranges::begin(records);
-    auto end = ranges::end(records);
+    auto it = std::ranges::begin(records);
+    auto end = std::ranges::end(records);
     for (; it != end; ++it) self.write(*it);
   }
 };

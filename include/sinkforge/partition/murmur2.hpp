@@ -64,7 +64,8 @@ struct hashed {
     if constexpr (std::is_same_v<K, std::string_view>) {
       return kafka_partition(k, partitions);
     } else if constexpr (std::is_integral_v<K> || std::is_enum_v<K>) {
-      using U = std::make_unsigned_t<std::conditional_t<std::is_enum_v<K>, std::underlying_type_t<K>, K>>;
+      using I = typename std::conditional_t<std::is_enum_v<K>, std::underlying_type<K>, std::type_identity<K>>::type;
+      using U = std::make_unsigned_t<I>;
       U v = static_cast<U>(k);
       char bytes[sizeof(U)];
       for (std::size_t i = 0; i < sizeof(U); ++i) bytes[sizeof(U) - 1 - i] = static_cast<char>(v >> (8 * i));

@@ -47,7 +47,7 @@ class byte_buffer {
   void clear() noexcept { size_ = 0; }
 
   // Returns the end pointer with room for at least n more bytes.
-  char* ensure(std::size_t n) {
+  SINKFORGE_ALWAYS_INLINE char* ensure(std::size_t n) {
     if (SINKFORGE_UNLIKELY(cap_ - size_ < n)) grow(size_ + n);
     return data_ + size_;
   }
@@ -61,19 +61,19 @@ class byte_buffer {
     if (n > cap_) grow(n);
   }
 
-  void append(const char* p, std::size_t n) {
+  SINKFORGE_ALWAYS_INLINE void append(const char* p, std::size_t n) {
     char* out = ensure(n);
     if (n) std::memcpy(out, p, n);
     size_ += n;
   }
-  void append(std::string_view s) { append(s.data(), s.size()); }
-  void push_back(char c) {
+  SINKFORGE_ALWAYS_INLINE void append(std::string_view s) { append(s.data(), s.size()); }
+  SINKFORGE_ALWAYS_INLINE void push_back(char c) {
     *ensure(1) = c;
     ++size_;
   }
 
  private:
-  void grow(std::size_t need) {
+  SINKFORGE_COLD void grow(std::size_t need) {
     std::size_t cap = cap_ ? cap_ : 256;
     while (cap < need) cap *= 2;
     void* p = std::realloc(data_, cap);

@@ -31,8 +31,9 @@ class rows {
   }
   std::size_t last_record_bytes() const noexcept { return last_bytes_; }
   void move_last_to(rows& dst) {
+    bytes_ -= last_bytes_;
     dst.push(std::move(items_.back()));
-    pop_last();
+    items_.pop_back();
   }
   void pop_last() {
     bytes_ -= estimate(items_.back());

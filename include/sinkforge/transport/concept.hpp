@@ -65,6 +65,17 @@ inline constexpr std::size_t max_concurrent_sends = [] {
   else return std::size_t{1};
 }();
 
+// The serializer a transport declares as its default, or void when it declares none.
+template <class Tr>
+struct declared_serializer {
+  using type = void;
+};
+template <class Tr>
+  requires requires { typename Tr::default_serializer; }
+struct declared_serializer<Tr> {
+  using type = typename Tr::default_serializer;
+};
+
 // Two-phase commit. A transactional transport writes the batches of one checkpoint inside a
 // transaction, prepares it (durable, not yet visible) and hands back a committable that commit()
 // makes visible - idempotently, so a commit repeated after a crash is harmless - or abort() drops.

@@ -30,6 +30,8 @@ struct faulty {
     if constexpr (requires { Inner::template check_record<T>(); }) Inner::template check_record<T>();
   }
 
+  using default_serializer = typename declared_serializer<Inner>::type;
+
   Inner inner;
   std::function<std::optional<send_result>(const fault_point&)> before;
   std::function<std::optional<send_result>(const fault_point&)> after;

@@ -42,8 +42,8 @@ struct rotating {
 
   void validate() const {
     if (directory.empty()) throw config_error("file::rotating.directory", "must not be empty");
-    if (name.find("{seq}") == std::string::npos && name.find("{time}") == std::string::npos)
-      throw config_error("file::rotating.name", "must contain {seq} or {time} so each file gets a new name");
+    if (name.find("{seq}") == std::string::npos)
+      throw config_error("file::rotating.name", "must contain {seq} so each new file gets a new name");
     if (max_bytes == 0) throw config_error("file::rotating.max_bytes", "must be at least 1");
     if (max_age <= std::chrono::nanoseconds::zero()) throw config_error("file::rotating.max_age", "must be positive");
     if (max_open_files == 0) throw config_error("file::rotating.max_open_files", "must be at least 1");

@@ -163,8 +163,7 @@ class table::connection {
           invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, std::move(why)});
           continue;
         }
-        rc = step_reset(insert_);
-        sqlite3_clear_bindings(insert_);
+        rc = step_reset(insert_);  // every column is bound again for the next row
         if (rc == SQLITE_DONE) continue;
         if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
           // Only this statement was undone; the transaction and the other rows go on.
@@ -172,10 +171,12 @@ class table::connection {
                              std::string("sqlite: ") + sqlite3_errmsg(db_)});
           continue;
         }
+        sqlite3_clear_bindings(insert_);
         send_result r = failure("INSERT", rc);
         rollback();
         return r;
       }
+      sqlite3_clear_bindings(insert_);  // drop SQLITE_STATIC pointers into this batch
       rc = step_reset(commit_);
       if (rc != SQLITE_DONE) {
         send_result r = failure("COMMIT", rc);

@@ -88,9 +88,14 @@ class append_file {
       resume_offset_ = done;
       return errno_result("write", path_, e);
     }
+    if (mode == sync::per_batch && ::fdatasync(fd_) != 0) {
+      // Every byte is written: a retry only syncs again.
+      resume_sequence_ = sequence;
+      resume_offset_ = bytes.size();
+      return errno_result("fdatasync", path_, errno);
+    }
     resume_offset_ = 0;
     resume_sequence_ = UINT64_MAX;
-    if (mode == sync::per_batch && ::fdatasync(fd_) != 0) return errno_result("fdatasync", path_, errno);
     return send_result::success();
   }
 

@@ -1,0 +1,156 @@
+// serialize::json / ndjson: exact output for each value category and each escaping rule.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include <sinkforge/serialize/json.hpp>
+
+#include "support/records.hpp"
+
+namespace sf = sinkforge;
+using namespace std::chrono_literals;
+
+namespace {
+template <class T, class S = sf::serialize::ndjson>
+std::pair<sf::encode_status, std::string> encode(const T& v, S s = {}) {
+  auto p = s.template make_payload<T>();
+  auto st = s.append(p, v);
+  p.seal();
+  return {st, std::string(p.bytes())};
+}
+
+struct Flat {
+  BOOST_HANA_DEFINE_STRUCT(Flat, (std::string, s), (double, d));
+};
+}  // namespace
+
+TEST_CASE("ndjson writes one object per line with members in declaration order") {
+  auto [st, out] = encode(test::order(2, "alice"));
+  CHECK(st);
+  CHECK(out == R"({"id":"o2","customer":"alice","amount":3,"ts_ms":1700000000002})" "\n");
+}
+
+TEST_CASE("json frames a batch as an array") {
+  sf::serialize::json s;
+  auto p = s.make_payload<test::Order>();
+  REQUIRE(s.append(p, test::order(1)));
+  REQUIRE(s.append(p, test::order(2)));
+  p.seal();
+  CHECK(p.bytes() ==
+        R"([{"id":"o1","customer":"c","amount":1.5,"ts_ms":1700000000001},{"id":"o2","customer":"c","amount":3,"ts_ms":1700000000002}])");
+  CHECK(p.size() == 2);
+  CHECK(p[1] == R"({"id":"o2","customer":"c","amount":3,"ts_ms":1700000000002})");
+}
+
+TEST_CASE("strings are escaped per RFC 8259") {
+  auto [st, out] = encode(Flat{std::string("q\"b\\s/\b\f\n\r\t\x01\x1f\x7f", 14), 0.0});
+  CHECK(st);
+  CHECK(out == "{\"s\":\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\",\"d\":0}\n");
+}
+
+TEST_CASE("valid UTF-8 passes through; invalid UTF-8 follows the configured rule") {
+  auto [st, out] = encode(Flat{"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", 1});
+  CHECK(st);
+  CHECK(out == "{\"s\":\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\",\"d\":1}\n");
+
+  // Lone continuation byte, truncated sequence, overlong encoding, surrogate.
+  const std::string bad = "a\x80" "b\xE2\x82" "c\xC0\xAF" "d\xED\xA0\x80" "e";
+  auto [st2, replaced] = encode(Flat{bad, 1});
+  CHECK(st2);
+  CHECK(replaced ==
+        "{\"s\":\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "e\",\"d\":1}\n");
+  CHECK(nlohmann::json::accept(replaced));
+
+  auto [st3, rejected] = encode(Flat{bad, 1}, sf::serialize::ndjson{.utf8 = sf::serialize::invalid_utf8::reject});
+  CHECK(st3.code == sf::encode_errc::invalid_utf8);
+  CHECK(std::string(st3.field) == "s");
+  CHECK(rejected.empty());  // nothing of a rejected record stays in the batch
+}
+
+TEST_CASE("doubles are written shortest round-trip; NaN and infinities are invalid") {
+  for (double d : {0.1, 1.0 / 3.0, 1e300, -2.5e-308, 5e-324, 123456789012345678.0, -0.0}) {
+    auto [st, out] = encode(Flat{"", d});
+    REQUIRE(st);
+    const auto j = nlohmann::json::parse(out);
+    CHECK(j["d"].get<double>() == d);
+  }
+  CHECK(encode(Flat{"", 0.1}).second == "{\"s\":\"\",\"d\":0.1}\n");
+  for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+    auto [st, out] = encode(Flat{"x", d});
+    CHECK(st.code == sf::encode_errc::non_finite_number);
+    CHECK(std::string(st.field) == "d");
+    CHECK(st.message() == "NaN or infinite number in field 'd'");
+    CHECK(out.empty());
+  }
+}
+
+TEST_CASE("every value category of a rich record") {
+  test::Rich r{};
+  r.i8 = -128;
+  r.u8 = 255;
+  r.i16 = -32768;
+  r.u16 = 65535;
+  r.i32 = std::numeric_limits<std::int32_t>::min();
+  r.u32 = std::numeric_limits<std::uint32_t>::max();
+  r.i64 = std::numeric_limits<std::int64_t>::min();
+  r.u64 = std::numeric_limits<std::uint64_t>::max();
+  r.f = 0.1f;
+  r.d = 2.5;
+  r.flag = true;
+  r.text = "t";
+  r.maybe = std::nullopt;
+  r.list = {1, -2, 3};
+  r.weights = {{"a", 1.5}, {"b\"", 2}};
+  r.status = test::Status::paid;
+  r.priority = test::Priority::high;
+  r.at = test::sys_ms{std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + 9h + 18min + 45s + 123ms};
+  r.address = {"Oslo", "0150"};
+  r.history = {{"Bergen", std::nullopt}};
+  auto [st, out] = encode(r);
+  REQUIRE(st);
+  CHECK(out ==
+        R"({"i8":-128,"u8":255,"i16":-32768,"u16":65535,"i32":-2147483648,"u32":4294967295,)"
+        R"("i64":-9223372036854775808,"u64":18446744073709551615,"f":0.1,"d":2.5,"flag":true,"text":"t",)"
+        R"("maybe":null,"list":[1,-2,3],"weights":{"a":1.5,"b\"":2},"status":"paid","priority":9,)"
+        R"("at":"2026-11-23T09:18:45.123Z","address":{"city":"Oslo","zip":"0150"},)"
+        R"("history":[{"city":"Bergen","zip":null}]})"
+        "\n");
+  const auto j = nlohmann::json::parse(out);
+  CHECK(j["u64"].get<std::uint64_t>() == r.u64);
+  CHECK(j["i64"].get<std::int64_t>() == r.i64);
+}
+
+TEST_CASE("time points keep the precision of their duration") {
+  using namespace std::chrono;
+  const auto base = sys_days{year{1999} / 12 / 31} + 23h + 59min + 59s;
+  struct S {
+    BOOST_HANA_DEFINE_STRUCT(S, (sys_seconds, s), (time_point<system_clock, microseconds>, us),
+                             (time_point<system_clock, nanoseconds>, ns));
+  };
+  S v{base, base + 7us, base + 42ns};
+  auto [st, out] = encode(v);
+  REQUIRE(st);
+  CHECK(out ==
+        R"({"s":"1999-12-31T23:59:59Z","us":"1999-12-31T23:59:59.000007Z","ns":"1999-12-31T23:59:59.000000042Z"})"
+        "\n");
+}
+
+TEST_CASE("a lenient rendering never fails, for diagnostics") {
+  CHECK(sf::serialize::to_json_lenient(Flat{"x", std::nan("")}) == R"({"s":"x","d":"NaN"})");
+}
+
+TEST_CASE("encodability is decided at compile time") {
+  struct NotAdapted {
+    int x;
+  };
+  struct WithPointer {
+    BOOST_HANA_DEFINE_STRUCT(WithPointer, (int*, p));
+  };
+  static_assert(sf::serializer_for<sf::serialize::ndjson, test::Rich>);
+  static_assert(sf::serializer_for<sf::serialize::json, test::Order>);
+  static_assert(!sf::serializer_for<sf::serialize::ndjson, NotAdapted>);
+  static_assert(!sf::serializer_for<sf::serialize::ndjson, WithPointer>);
+  static_assert(sf::serializer_for<sf::serialize::ndjson, std::vector<int>>);
+}
