@@ -32,7 +32,7 @@ struct faulty {
 
   using default_serializer = typename declared_serializer<Inner>::type;
 
-  Inner inner;
+  Inner inner{};
   std::function<std::optional<send_result>(const fault_point&)> before;
   std::function<std::optional<send_result>(const fault_point&)> after;
 

@@ -17,7 +17,7 @@ struct append {
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 
-  std::string path;
+  std::string path{};
   file::sync sync = file::sync::never;
   unsigned mode = 0644;
 

@@ -31,7 +31,7 @@ struct rotating {
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 
-  std::string directory;
+  std::string directory{};
   std::string name = "{key}-{time}-{seq}.ndjson";
   std::uint64_t max_bytes = 64ull << 20;
   std::uint64_t max_records = 0;  // 0: no limit

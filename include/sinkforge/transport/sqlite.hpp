@@ -104,8 +104,8 @@ struct table {
                   "containers, or write them with a byte transport and serialize::json)");
   }
 
-  std::string path;
-  std::string name;  // the table
+  std::string path{};
+  std::string name{};  // the table
   bool create_table = true;
   std::string journal_mode = "WAL";
   std::string synchronous = "NORMAL";

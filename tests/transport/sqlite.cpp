@@ -1,0 +1,148 @@
+// sqlite::table against a real SQLite database file.
+#include <doctest/doctest.h>
+
+#include <sqlite3.h>
+
+#include <sinkforge/sinkforge.hpp>
+#include <sinkforge/transport/sqlite.hpp>
+
+#include "support/records.hpp"
+#include "transport/support.hpp"
+
+namespace sf = sinkforge;
+using namespace std::chrono_literals;
+
+namespace {
+std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  std::vector<std::vector<std::string>> rows;
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < sqlite3_column_count(st); ++c) {
+      const auto* t = sqlite3_column_text(st, c);
+      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rows;
+}
+
+struct Keyed {
+  BOOST_HANA_DEFINE_STRUCT(Keyed, (std::int64_t, id), (std::string, name));
+};
+}  // namespace
+
+TEST_CASE("sqlite::table creates the table from the struct and stores every column type") {
+  const auto path = (test::fresh_dir("sqlite-types") / "t.db").string();
+  const auto at = test::sys_ms{std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + 1s + 5ms};
+  {
+    auto sink = sf::make_sink<test::Row>(sf::sqlite::table{.path = path, .name = "my \"rows\""}, sf::batch::max_records{2});
+    sink.write(test::Row{1, "o'neil; DROP TABLE x", 0.25, true, std::nullopt, test::Status::paid, at});
+    sink.write(test::Row{2, "b", -1e300, false, "note", test::Status::open, at});
+    sink.write(test::Row{3, "c", std::numeric_limits<double>::infinity(), true, {}, {}, at});
+    sink.close();
+  }
+  CHECK(query(path, "SELECT sql FROM sqlite_master WHERE name = 'my \"rows\"'")[0][0] ==
+        "CREATE TABLE \"my \"\"rows\"\"\" (\"id\" INTEGER NOT NULL, \"name\" TEXT NOT NULL, \"score\" REAL NOT NULL, "
+        "\"active\" INTEGER NOT NULL, \"note\" TEXT, \"status\" TEXT NOT NULL, \"at\" TEXT NOT NULL)");
+  const auto rows = query(path, "SELECT id, name, score, active, note, status, at, typeof(score) FROM \"my \"\"rows\"\"\" ORDER BY id");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0] == std::vector<std::string>{"1", "o'neil; DROP TABLE x", "0.25", "1", "NULL", "paid",
+                                            "2026-11-23T00:00:01.005Z", "real"});
+  CHECK(rows[1][2] == "-1.0e+300");
+  CHECK(rows[1][4] == "note");
+  CHECK(rows[2][2] == "Inf");
+}
+
+TEST_CASE("sqlite::table: a constraint violation is one invalid record; the rest of the batch commits") {
+  const auto path = (test::fresh_dir("sqlite-constraint") / "t.db").string();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE k (id INTEGER PRIMARY KEY, name TEXT NOT NULL)", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::vector<sf::failed_record> dead;
+  {
+    auto sink = sf::make_sink<Keyed>(
+        sf::sqlite::table{.path = path, .name = "k"}, sf::batch::max_records{4},
+        sf::dead_letter::call([&](std::vector<sf::failed_record>&& r) { dead.insert(dead.end(), r.begin(), r.end()); }));
+    sink.write(Keyed{1, "a"});
+    sink.write(Keyed{2, "b"});
+    sink.write(Keyed{1, "duplicate"});
+    sink.write(Keyed{3, "c"});
+    sink.close();
+  }
+  CHECK(query(path, "SELECT count(*) FROM k")[0][0] == "3");
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].kind == sf::failure_kind::invalid_record);
+  CHECK(dead[0].reason.find("UNIQUE constraint failed") != std::string::npos);
+  CHECK(dead[0].payload == R"({"id":1,"name":"duplicate"})");
+}
+
+TEST_CASE("sqlite::table: a locked database is retried, and the batch commits once it is free") {
+  const auto path = (test::fresh_dir("sqlite-busy") / "t.db").string();
+  sqlite3* other = nullptr;
+  {
+    auto sink = sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "k", .busy_timeout = 0ms},
+                                     sf::batch::max_records{2}, sf::clock::manual{},
+                                     sf::retry::fixed{.max_attempts = 3, .delay = 10ms});
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sink.write(Keyed{1, "a"});
+    CHECK_THROWS_WITH_AS(sink.write(Keyed{2, "b"}), doctest::Contains("gave up after 3 attempt(s): sqlite BEGIN failed"),
+                         sf::delivery_error);
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sink.write(Keyed{3, "c"});
+    sink.write(Keyed{4, "d"});
+    sink.close();
+  }
+  sqlite3_close(other);
+  CHECK(query(path, "SELECT group_concat(id) FROM k")[0][0] == "3,4");
+}
+
+TEST_CASE("sqlite::table: configuration errors name the field") {
+  const auto path = (test::fresh_dir("sqlite-config") / "t.db").string();
+  CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(sf::sqlite::table{.path = path}),
+                       "sinkforge: invalid configuration: sqlite::table.name: must not be empty", sf::config_error);
+  CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "k", .journal_mode = "WAL; DROP"}),
+                       "sinkforge: invalid configuration: sqlite::table.journal_mode: must be a plain word such as WAL "
+                       "or NORMAL",
+                       sf::config_error);
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE other (id INTEGER)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "other"}),
+                       "sinkforge: invalid configuration: sqlite::table.name: table 'other' has no column 'name'",
+                       sf::config_error);
+}
+
+TEST_CASE("sqlite::table through the async frontend with fault injection on top") {
+  const auto path = (test::fresh_dir("sqlite-async") / "t.db").string();
+  int failures = 0;
+  auto faulty = sf::testing::inject_faults(sf::sqlite::table{.path = path, .name = "k"},
+                                           [&](const sf::testing::fault_point& p) -> std::optional<sf::send_result> {
+                                             if (p.attempt == 1 && p.sequence % 3 == 0) {
+                                               ++failures;
+                                               return sf::send_result::retryable("injected");
+                                             }
+                                             return std::nullopt;
+                                           });
+  {
+    auto sink = sf::make_sink<Keyed>(faulty, sf::batch::max_records{50}, sf::concurrency::async{},
+                                     sf::retry::fixed{.max_attempts = 2, .delay = 1ms});
+    for (int i = 0; i < 1000; ++i) sink.write(Keyed{i, "n" + std::to_string(i)});
+    sink.close();
+  }
+  CHECK(failures > 0);
+  CHECK(query(path, "SELECT count(*), sum(id) FROM k")[0] == std::vector<std::string>{"1000", "499500"});
+}
