@@ -11,6 +11,7 @@ required_conan_version = ">=2.0"
 class SinkforgeConan(ConanFile):
     name = "sinkforge"
     version = "0.1.0"
+    license = "BSL-1.0"
     description = "Compile-time composed data-pipeline sinks for C++20"
     topics = ("header-only", "pipeline", "batching", "sink", "sqlite")
     package_type = "header-library"

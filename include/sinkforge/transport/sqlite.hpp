@@ -208,11 +208,11 @@ class table::connection {
       return rc;
     }
 
-    void pragma(const char* name, const std::string& value, const char* field) {
+    void pragma(const char* pragma_name, const std::string& value, const char* field) {
       for (char c : value)
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
           throw config_error(field, "must be a plain word such as WAL or NORMAL");
-      exec(std::string("PRAGMA ") + name + " = " + value, field);
+      exec(std::string("PRAGMA ") + pragma_name + " = " + value, field);
     }
 
     void exec(const std::string& sql, const char* field) {
@@ -224,8 +224,8 @@ class table::connection {
       }
     }
 
-    static std::string create_sql_for(const std::string& name) {
-      std::string sql = "CREATE TABLE IF NOT EXISTS " + detail::quote_identifier(name) + " (";
+    static std::string create_sql_for(const std::string& table_name) {
+      std::string sql = "CREATE TABLE IF NOT EXISTS " + detail::quote_identifier(table_name) + " (";
       bool first = true;
       boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
         using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
@@ -265,12 +265,12 @@ class table::connection {
       std::string sql = "INSERT INTO " + detail::quote_identifier(cfg_.name) + " (";
       std::string values;
       std::size_t i = 0;
-      for (const char* name : reflect::member_names<T>()) {
+      for (const char* column : reflect::member_names<T>()) {
         if (i) {
           sql += ", ";
           values += ", ";
         }
-        sql += detail::quote_identifier(name);
+        sql += detail::quote_identifier(column);
         values += "?" + std::to_string(++i);
       }
       sql += ") VALUES (" + values + ")";
@@ -288,11 +288,11 @@ class table::connection {
     bool bind_row(const T& r, std::string& why) {
       int index = 0;
       bool ok = true;
-      reflect::for_each_member(r, [&](auto name, const auto& m) {
+      reflect::for_each_member(r, [&](auto column, const auto& m) {
         ++index;
         if (ok && !bind(index, m)) {
           ok = false;
-          why = std::string("sqlite: value of '") + decltype(name)::c_str() + "' cannot be stored";
+          why = std::string("sqlite: value of '") + decltype(column)::c_str() + "' cannot be stored";
         }
       });
       return ok;
