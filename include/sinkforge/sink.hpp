@@ -1,7 +1,7 @@
 // make_sink<T>(transport, policies...): compose a sink from policies given in any order.
 //
 //   auto sink = sf::make_sink<Order>(
-//       sf::sqlite::table{.path = "shop.db", .table = "orders"},
+//       sf::sqlite::table{.path = "shop.db", .name = "orders"},
 //       sf::batch::max_records{500} | sf::batch::max_age{200ms},
 //       sf::retry::exponential{.max_attempts = 5},
 //       sf::partition::by<&Order::customer>);
@@ -136,6 +136,12 @@ void check_composition() {
                   "(memory, ostream, file, rotating file) need a byte serializer (json, ndjson, csv, raw); "
                   "SQL tables need serialize::columns");
     if constexpr (requires { Tr::template check_record<T>(); }) Tr::template check_record<T>();
+    if constexpr (partitioner_for<typename R::partitioner_type, T> && transport_accepts_payload<Tr, payload_t<S, T>>) {
+      using key = key_storage_t<partition_key_view_t<typename R::partitioner_type, T>>;
+      static_assert(connection_for<connection_t<Tr, T, payload_t<S, T>>, record_batch<key, payload_t<S, T>>>,
+                    "sinkforge::make_sink: the transport cannot send these batches: its connection needs "
+                    "send(const sinkforge::record_batch<Key, Payload>&) returning sinkforge::send_result");
+    }
   }
   static_assert(batching_policy<typename R::batching_type>,
                 "sinkforge::make_sink: the batching policy has none of full/would_overflow/deadline hooks");

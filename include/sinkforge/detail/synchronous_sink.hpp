@@ -52,8 +52,8 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     core_.throw_if_unreported();
   }
 
-  // Sends every open batch and makes the transport durable; throws delivery_error for records
-  // that could not be delivered since the last report.
+  // Sends every open batch and calls the transport's flush() (fdatasync for file transports with
+  // sync::per_batch); throws delivery_error for records not delivered since the last report.
   void flush() {
     core_.seal_all(dispatcher());
     core_.flush_connection();

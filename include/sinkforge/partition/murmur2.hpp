@@ -63,7 +63,7 @@ struct hashed {
     using K = std::remove_cvref_t<decltype(k)>;
     if constexpr (std::is_same_v<K, std::string_view>) {
       return kafka_partition(k, partitions);
-    } else if constexpr (std::is_integral_v<K> || std::is_enum_v<K>) {
+    } else if constexpr ((std::is_integral_v<K> && !std::is_same_v<K, bool>) || std::is_enum_v<K>) {
       using I = typename std::conditional_t<std::is_enum_v<K>, std::underlying_type<K>, std::type_identity<K>>::type;
       using U = std::make_unsigned_t<I>;
       U v = static_cast<U>(k);
@@ -72,7 +72,7 @@ struct hashed {
       return kafka_partition(std::string_view(bytes, sizeof(U)), partitions);
     } else {
       static_assert(std::is_same_v<K, std::string_view>,
-                    "sinkforge: partition::hash needs a string or integer key");
+                    "sinkforge: partition::hash needs a string, integer or enum key (not bool)");
       return 0;
     }
   }
