@@ -1,0 +1,64 @@
+# Compiles one case of a compile-fail source and checks the result against the expectation stated
+# in the source right after the case's `#if defined(CASE_<name>)`:
+#   // expect: compiles          the compiler must exit with 0
+#   // expect error: <regex>     the compiler must exit non-zero and print <regex> in a static_assert
+#                                diagnostic (GCC: "static assertion failed: <text>", Clang 14:
+#                                "static_assert failed ... \"<text>\"", Clang 15+: "static assertion
+#                                failed ...: <text>")
+#
+# cmake -DCOMPILER=<c++> -DSOURCE=<file> -DCASE=<name> -DINCLUDE_DIRS=<a|b|...>
+#       [-DIMPLICIT_DIRS=<a|b|...>] [-DFLAGS=<a|b|...>] -P check_case.cmake
+# Directories are separated by '|'. Those in IMPLICIT_DIRS (the compiler's own, e.g. /usr/include)
+# are not passed with -I, as CMake does for targets: -I/usr/include can hide libstdc++'s wrappers.
+cmake_minimum_required(VERSION 3.20)
+
+foreach(var COMPILER SOURCE CASE INCLUDE_DIRS)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check_case.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+file(READ "${SOURCE}" text)
+string(REGEX MATCH "#if defined\\(CASE_${CASE}\\)[ \t]*\n// expect(: compiles| error: [^\n]+)\n" block "${text}")
+if(NOT block)
+  message(FATAL_ERROR "${SOURCE}: no `#if defined(CASE_${CASE})` followed by an `// expect` line")
+endif()
+set(expect "${CMAKE_MATCH_1}")
+
+string(REPLACE "|" ";" implicit "${IMPLICIT_DIRS}")
+string(REPLACE "|" ";" dirs "${INCLUDE_DIRS}")
+set(include_flags)
+foreach(dir IN LISTS dirs)
+  if(dir AND NOT dir IN_LIST implicit AND NOT "-I${dir}" IN_LIST include_flags)
+    list(APPEND include_flags "-I${dir}")
+  endif()
+endforeach()
+string(REPLACE "|" ";" extra_flags "${FLAGS}")
+
+set(command "${COMPILER}" -std=c++20 -fsyntax-only -fdiagnostics-color=never ${extra_flags} ${include_flags}
+            "-DCASE_${CASE}" "${SOURCE}")
+execute_process(COMMAND ${command} RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE output)
+list(JOIN command " " command_line)
+
+if(expect STREQUAL ": compiles")
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "case ${CASE} must compile, but the compiler exited with ${status}\n"
+                        "command: ${command_line}\n${output}")
+  endif()
+  message(STATUS "case ${CASE}: compiles")
+  return()
+endif()
+
+string(REGEX REPLACE "^ error: " "" regex "${expect}")
+if(status EQUAL 0)
+  message(FATAL_ERROR "case ${CASE} must not compile, but it compiled\ncommand: ${command_line}\n${output}")
+endif()
+if(NOT status MATCHES "^[0-9]+$")
+  message(FATAL_ERROR "case ${CASE}: the compiler did not run (${status})\ncommand: ${command_line}")
+endif()
+# Clang prints the failed condition before the text, over several lines when the condition does.
+if(NOT output MATCHES "static[ _]assert(ion)? failed.*${regex}")
+  message(FATAL_ERROR "case ${CASE} failed to compile as it must, but no static_assert message matches\n"
+                      "  ${regex}\ncommand: ${command_line}\n${output}")
+endif()
+message(STATUS "case ${CASE}: rejected with a static_assert matching `${regex}`")
