@@ -133,7 +133,7 @@ void check_composition() {
   if constexpr (serializer_for<S, T>) {
     static_assert(transport_accepts_payload<Tr, payload_t<S, T>>,
                   "sinkforge::make_sink: the serializer does not fit the transport: byte transports "
-                  "(memory, ostream, file, rotating file) need a byte serializer (json, ndjson, csv, raw); "
+                  "(ostream, file, rotating file) need a byte serializer (json, ndjson, csv, raw); "
                   "SQL tables need serialize::columns");
     if constexpr (requires { Tr::template check_record<T>(); }) Tr::template check_record<T>();
     if constexpr (partitioner_for<typename R::partitioner_type, T> && transport_accepts_payload<Tr, payload_t<S, T>>) {
@@ -181,7 +181,8 @@ inline constexpr bool composition_valid = [] {
   using S = typename R::serializer_type;
   if constexpr (!serializer_for<S, T>) return false;
   else
-    return transport_accepts_payload<Tr, payload_t<S, T>> && partitioner_for<typename R::partitioner_type, T> &&
+    return transport_accepts_payload<Tr, payload_t<S, T>> && transport_accepts_record<Tr, T> &&
+           partitioner_for<typename R::partitioner_type, T> &&
            R::delivery_type::value != guarantee::exactly_once &&
            !(R::delivery_type::value == guarantee::at_most_once && ExplicitRetry &&
              !std::is_same_v<typename R::retry_type, retry::none>);

@@ -59,6 +59,13 @@ inline constexpr bool transport_accepts_payload = [] {
   else return true;
 }();
 
+// The transport's verdict on a record type (checked with a message by its check_record()).
+template <class Tr, class T>
+inline constexpr bool transport_accepts_record = [] {
+  if constexpr (requires { Tr::template accepts_record<T>; }) return Tr::template accepts_record<T>;
+  else return true;
+}();
+
 template <class Tr>
 inline constexpr std::size_t max_concurrent_sends = [] {
   if constexpr (requires { Tr::max_concurrent_sends; }) return std::size_t{Tr::max_concurrent_sends};

@@ -26,6 +26,12 @@ struct faulty {
   static constexpr std::size_t max_concurrent_sends = sinkforge::max_concurrent_sends<Inner>;
 
   template <class T>
+  static constexpr bool accepts_record = [] {
+    if constexpr (requires { Inner::template accepts_record<T>; }) return Inner::template accepts_record<T>;
+    else return true;
+  }();
+
+  template <class T>
   static consteval void check_record() {
     if constexpr (requires { Inner::template check_record<T>(); }) Inner::template check_record<T>();
   }

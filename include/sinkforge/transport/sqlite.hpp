@@ -96,8 +96,12 @@ struct table {
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 
   template <class T>
+  static constexpr bool accepts_record =
+      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+
+  template <class T>
   static consteval void check_record() {
-    static_assert(reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); }),
+    static_assert(accepts_record<T>,
                   "sinkforge::sqlite::table cannot store this record type: every member must be bool, an "
                   "integer, floating point, std::string, char, an enum, a system_clock time point, "
                   "std::vector<std::byte>, or std::optional of one of these (flatten nested structs and "
