@@ -9,28 +9,39 @@ jobs="${SINKFORGE_JOBS:-2}"
 bash .ci/install-deps.sh
 
 stage() { printf '\n=== %s\n' "$*"; }
+summary="$(mktemp)"
+trap 'rm -f "$summary"' EXIT
+# Runs ctest and keeps its "N tests failed out of M" line for the closing count.
+run_ctest() {
+  ctest "$@" | tee -a "$summary"
+}
 
 stage "gcc: build and test"
 cmake --preset gcc >/dev/null
 cmake --build build/gcc --parallel "$jobs"
-ctest --test-dir build/gcc --output-on-failure --parallel "$jobs"
+run_ctest --test-dir build/gcc --output-on-failure --parallel "$jobs"
 
 stage "clang-14: build and test"
 cmake --preset clang >/dev/null
 cmake --build build/clang --parallel "$jobs"
-ctest --test-dir build/clang --output-on-failure --parallel "$jobs" -LE consumer
+run_ctest --test-dir build/clang --output-on-failure --parallel "$jobs" -LE consumer
 
 stage "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/asan --parallel "$jobs" --target test_serialize test_policies test_sink test_async test_transport
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build/asan --output-on-failure --parallel "$jobs" -R '^test_(serialize|policies|sink|async|transport)$'
+  run_ctest --test-dir build/asan --output-on-failure --parallel "$jobs" -R '^test_(serialize|policies|sink|async|transport)$'
 
 stage "ThreadSanitizer: concurrency tests"
 cmake --preset tsan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/tsan --parallel "$jobs" --target test_async test_transport
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest --test-dir build/tsan --output-on-failure -R '^test_(async|transport)$'
+  run_ctest --test-dir build/tsan --output-on-failure -R '^test_(async|transport)$'
 
 stage "Conan package"
 bash .ci/conan.sh
+
+total=$(grep -Eo 'tests failed out of [0-9]+' "$summary" | awk '{s += $5} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ tests failed out of' "$summary" | awk '{s += $1} END {print s + 0}')
+echo
+echo "tests: $((total - failed)) passed, $failed failed"
