@@ -17,6 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <boost/hana/define_struct.hpp>
 
 namespace bench {
@@ -68,6 +71,18 @@ inline std::vector<Order> make_orders(std::size_t n, std::size_t distinct_custom
 [[noreturn]] inline void fail(const char* what) {
   std::fprintf(stderr, "benchmark self-check failed: %s\n", what);
   std::exit(2);
+}
+
+// A fresh directory for the file and SQLite benchmarks: $SINKFORGE_BENCH_DIR, $TMPDIR or /tmp.
+inline const std::string& scratch_dir() {
+  static const std::string d = [] {
+    const char* env = std::getenv("SINKFORGE_BENCH_DIR");
+    if (!env) env = std::getenv("TMPDIR");
+    std::string tmpl = std::string(env ? env : "/tmp") + "/sinkforge-bench-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) fail("cannot create a temporary directory");
+    return tmpl;
+  }();
+  return d;
 }
 
 // ---- hand-written code (no sinkforge) ----------------------------------------------------------

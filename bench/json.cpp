@@ -13,6 +13,7 @@
 #include <sinkforge/serialize/json.hpp>
 
 #include "common.hpp"
+#include "run_main.hpp"
 #include "paired.hpp"
 
 namespace sf = sinkforge;
@@ -183,11 +184,4 @@ void check_outputs() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  check_outputs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return bench::run_main(argc, argv, check_outputs); }

@@ -17,6 +17,7 @@
 #include <sinkforge/transport/sqlite.hpp>
 
 #include "common.hpp"
+#include "run_main.hpp"
 #include "paired.hpp"
 
 namespace sf = sinkforge;
@@ -32,17 +33,7 @@ const std::vector<Order>& orders() {
   return v;
 }
 
-std::string dir() {
-  static const std::string d = [] {
-    std::string base = std::getenv("SINKFORGE_BENCH_DIR")  ? std::getenv("SINKFORGE_BENCH_DIR")
-                       : std::getenv("TMPDIR")             ? std::getenv("TMPDIR")
-                                                           : "/tmp";
-    std::string tmpl = base + "/sinkforge-bench-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) bench::fail("cannot create a temporary directory");
-    return tmpl;
-  }();
-  return d;
-}
+const std::string& dir() { return bench::scratch_dir(); }
 
 void remove_db(const std::string& p) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p + suffix).c_str());
@@ -237,11 +228,7 @@ void check_outputs() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  check_outputs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  const int rc = bench::run_main(argc, argv, check_outputs);
   ::rmdir(dir().c_str());
-  return 0;
+  return rc;
 }

@@ -17,6 +17,7 @@
 #include <sinkforge/sinkforge.hpp>
 
 #include "common.hpp"
+#include "run_main.hpp"
 #include "paired.hpp"
 
 namespace sf = sinkforge;
@@ -372,11 +373,4 @@ void check_outputs() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  check_outputs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return bench::run_main(argc, argv, check_outputs); }
