@@ -7,7 +7,7 @@
 #   SINKFORGE_BENCH_BUILD     build directory              (default: build/bench)
 #   SINKFORGE_BENCH_REPS      repetitions per benchmark    (default: 5; the table shows medians)
 #   SINKFORGE_BENCH_MIN_TIME  seconds per repetition       (default: 0.5)
-#   SINKFORGE_BENCH_COMPILES  compilations per TU timed    (default: 3)
+#   SINKFORGE_BENCH_COMPILES  compilations per TU timed    (default: 5)
 #   SINKFORGE_BENCH_FILTER    benchmarks to run            (default: BM_pair, the paired ones the table uses)
 #   SINKFORGE_BENCH_DIR       directory for the file and SQLite benchmarks (default: $TMPDIR or /tmp)
 #   CXX                       compiler                     (default: g++)
@@ -19,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SINKFORGE_BENCH_BUILD:-$root/build/bench}"
 reps="${SINKFORGE_BENCH_REPS:-5}"
 min_time="${SINKFORGE_BENCH_MIN_TIME:-0.5}"
-compiles="${SINKFORGE_BENCH_COMPILES:-3}"
+compiles="${SINKFORGE_BENCH_COMPILES:-5}"
 cxx="${CXX:-g++}"
 results="$build/results"
 
@@ -60,19 +60,25 @@ echo "== compile time and peak memory of one TU ($cxx -std=c++20 -O2 -c, $compil
 python3 - "$root" "$results" "$cxx" "$compiles" <<'PY'
 import json, os, re, subprocess, sys, tempfile
 root, results, cxx, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-units = [("full_sink_sqlite.cpp", True), ("full_sink_file.cpp", True),
-         ("includes_only.cpp", False), ("empty_std.cpp", False)]
+# (label, source, extra flags, held to the target). Runs go round-robin over the units so that a
+# change in the machine's load hits all of them alike.
+units = [("full_sink_sqlite.cpp", "full_sink_sqlite.cpp", [], True),
+         ("full_sink_file.cpp", "full_sink_file.cpp", [], True),
+         ("full_sink_sqlite.cpp, umbrella header", "full_sink_sqlite.cpp", ["-DSINKFORGE_PROBE_UMBRELLA"], False),
+         ("full_sink_sqlite.cpp, includes only", "full_sink_sqlite.cpp", ["-DSINKFORGE_PROBE_INCLUDES_ONLY"], False),
+         ("empty_std.cpp", "empty_std.cpp", [], False)]
 out = {"command": f"/usr/bin/time -v {cxx} -std=c++20 -O2 -c", "runs": runs, "units": []}
+recs = [{"name": label, "target": target, "wall_s": [], "cpu_s": [], "max_rss_kb": []}
+        for label, _, _, target in units]
 with tempfile.TemporaryDirectory() as tmp:
-    for name, target in units:
-        src = os.path.join(root, "bench", "compile", name)
-        rec = {"name": name, "target": target, "wall_s": [], "cpu_s": [], "max_rss_kb": []}
-        for _ in range(runs):
+    for _ in range(runs):
+        for (label, name, flags, _), rec in zip(units, recs):
+            src = os.path.join(root, "bench", "compile", name)
             p = subprocess.run(["/usr/bin/time", "-v", cxx, "-std=c++20", "-O2", "-I", os.path.join(root, "include"),
-                                "-c", src, "-o", os.path.join(tmp, "tu.o")], capture_output=True, text=True)
+                                *flags, "-c", src, "-o", os.path.join(tmp, "tu.o")], capture_output=True, text=True)
             if p.returncode != 0:
                 sys.stderr.write(p.stderr)
-                sys.exit(f"compiling {name} failed")
+                sys.exit(f"compiling {label} failed")
             err = p.stderr
             wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
             h, m, s = wall.groups()
@@ -81,8 +87,9 @@ with tempfile.TemporaryDirectory() as tmp:
             sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))
             rec["cpu_s"].append(user + sys_)
             rec["max_rss_kb"].append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)))
-        print(f"-- {name}: wall {rec['wall_s']} s, max RSS {[k // 1024 for k in rec['max_rss_kb']]} MB")
-        out["units"].append(rec)
+for rec in recs:
+    print(f"-- {rec['name']}: wall {rec['wall_s']} s, max RSS {[k // 1024 for k in rec['max_rss_kb']]} MB")
+    out["units"].append(rec)
 with open(os.path.join(results, "compile.json"), "w") as fh:
     json.dump(out, fh, indent=1)
 PY

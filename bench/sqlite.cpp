@@ -6,6 +6,7 @@
 // (SINKFORGE_BENCH_DIR, else $TMPDIR, else /tmp).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>

@@ -1,11 +1,14 @@
 // Clock policies: where the sink reads time and how it waits. Tests inject a manual clock and never sleep.
 #pragma once
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <concepts>
-#include <memory>
-#include <thread>
+#include <cstdint>
+#include <ctime>
+#include <time.h>  // nanosleep (POSIX)
 
+#include <sinkforge/detail/shared_box.hpp>
 #include <sinkforge/policy.hpp>
 
 namespace sinkforge::inline v1 {
@@ -29,7 +32,13 @@ struct steady {
   using policy_family = family::clock;
   steady_time now() const noexcept { return std::chrono::steady_clock::now(); }
   wall_time wall() const noexcept { return std::chrono::system_clock::now(); }
-  void sleep_for(std::chrono::nanoseconds d) const { std::this_thread::sleep_for(d); }
+  // nanosleep rather than std::this_thread::sleep_for: <thread> would cost every TU its compile time.
+  void sleep_for(std::chrono::nanoseconds d) const noexcept {
+    if (d <= std::chrono::nanoseconds::zero()) return;
+    std::timespec left{static_cast<std::time_t>(d.count() / 1'000'000'000), static_cast<long>(d.count() % 1'000'000'000)};
+    while (::nanosleep(&left, &left) == -1 && errno == EINTR) {
+    }
+  }
 };
 
 // A clock that moves only when told to; sleep_for advances it instantly. Copies share one time line,
@@ -40,7 +49,7 @@ class manual {
 
   explicit manual(wall_time start = wall_time{std::chrono::sys_days{std::chrono::year{2026} /
                                                                      std::chrono::January / 1}})
-      : state_(std::make_shared<state>(start)) {}
+      : state_(std::in_place, start) {}
 
   steady_time now() const noexcept {
     return steady_time{std::chrono::nanoseconds{state_->offset.load(std::memory_order_acquire)}};
@@ -68,7 +77,7 @@ class manual {
     std::atomic<std::int64_t> offset{0};
     std::atomic<std::int64_t> slept{0};
   };
-  std::shared_ptr<state> state_;
+  detail::shared_box<state> state_;
 };
 
 }  // namespace clock

@@ -12,6 +12,7 @@
 #include <boost/hana/define_struct.hpp>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/concat.hpp>
 
 namespace sinkforge::inline v1 {
 
@@ -137,15 +138,9 @@ class delivery_error : public std::runtime_error {
 
  private:
   static std::string describe(const std::vector<failed_record>& rs) {
-    std::string m = "sinkforge: " + std::to_string(rs.size()) + " record(s) could not be delivered";
-    if (!rs.empty()) {
-      m += " (";
-      m += to_string(rs.front().kind);
-      m += ": ";
-      m += rs.front().reason;
-      m += ')';
-    }
-    return m;
+    if (rs.empty()) return "sinkforge: 0 record(s) could not be delivered";
+    return detail::concat({"sinkforge: ", std::to_string(rs.size()), " record(s) could not be delivered (",
+                           to_string(rs.front().kind), ": ", rs.front().reason, ")"});
   }
   std::vector<failed_record> records_;
 };
@@ -161,8 +156,7 @@ class backpressure_error : public std::runtime_error {
 class config_error : public std::invalid_argument {
  public:
   config_error(std::string_view field, std::string_view problem)
-      : std::invalid_argument("sinkforge: invalid configuration: " + std::string(field) + ": " +
-                              std::string(problem)),
+      : std::invalid_argument(detail::concat({"sinkforge: invalid configuration: ", field, ": ", problem})),
         field_(field) {}
   const std::string& field() const noexcept { return field_; }
 

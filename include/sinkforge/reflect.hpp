@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <array>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -21,6 +20,7 @@
 #include <boost/hana/unpack.hpp>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/range.hpp>
 
 namespace sinkforge::inline v1::reflect {
 
@@ -55,20 +55,20 @@ concept integer = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T,
                   !std::same_as<T, char16_t> && !std::same_as<T, char32_t>;
 
 template <class T>
-concept map_like = std::ranges::range<T> && requires {
+concept map_like = sinkforge::detail::range<T> && requires {
   typename T::key_type;
   typename T::mapped_type;
 } && string_like<typename T::key_type>;
 
 template <class T>
-concept sequence_like = std::ranges::range<T> && !string_like<T> && !map_like<T> &&
+concept sequence_like = sinkforge::detail::range<T> && !string_like<T> && !map_like<T> &&
                         !requires { typename T::key_type; };
 
 template <class T>
 concept byte_sequence =
-    std::ranges::contiguous_range<T> && std::ranges::sized_range<T> &&
-    (std::same_as<std::ranges::range_value_t<T>, std::byte> ||
-     std::same_as<std::ranges::range_value_t<T>, unsigned char>);
+    sinkforge::detail::contiguous_range<T> && sinkforge::detail::sized_range<T> &&
+    (std::same_as<sinkforge::detail::range_value_t<T>, std::byte> ||
+     std::same_as<sinkforge::detail::range_value_t<T>, unsigned char>);
 
 // Calls f(name, member) for every member; `name` is a hana::string (compile-time).
 template <class T, class F>

@@ -1,4 +1,6 @@
 // metrics::counters and its Prometheus rendering.
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include <sinkforge/sinkforge.hpp>

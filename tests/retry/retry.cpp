@@ -1,4 +1,6 @@
 // Retry policies: their delays, and a sink retrying real batches with injected faults.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include <sinkforge/sinkforge.hpp>

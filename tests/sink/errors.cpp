@@ -1,4 +1,6 @@
 // Nothing is lost: invalid records, failed batches and destructors all report.
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include <sinkforge/sinkforge.hpp>

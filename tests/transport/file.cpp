@@ -1,4 +1,6 @@
 // file::append and file::rotating against the real file system.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include <sinkforge/sinkforge.hpp>

@@ -1,6 +1,5 @@
 // batch::any_of: `a | b` seals on whichever policy asks first; limits take the tightest value.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <tuple>
@@ -34,8 +33,10 @@ struct any_of {
     return d;
   }
   constexpr std::size_t record_byte_limit() const {
-    return std::apply([](const auto&... b) { return std::min({detail::record_byte_limit(b)...}); },
-                      parts);
+    std::size_t limit = static_cast<std::size_t>(-1);
+    std::apply([&](const auto&... b) { ((limit = smaller(limit, detail::record_byte_limit(b))), ...); },
+               parts);
+    return limit;
   }
   constexpr std::size_t max_open_batches() const {
     std::size_t n = 0;
@@ -52,13 +53,14 @@ struct any_of {
                                                        std::optional<steady_time> b) {
     if (!a) return b;
     if (!b) return a;
-    return std::min(*a, *b);
+    return *b < *a ? *b : *a;
   }
   static constexpr std::size_t pick_open(std::size_t a, std::size_t b) {
     if (a == 0) return b;
     if (b == 0) return a;
-    return std::min(a, b);
+    return smaller(a, b);
   }
+  static constexpr std::size_t smaller(std::size_t a, std::size_t b) { return b < a ? b : a; }
   template <class B>
   static void validate_one(const B& b) {
     if constexpr (requires { b.validate(); }) b.validate();

@@ -2,7 +2,6 @@
 // failures. It holds no threads; the synchronous frontend calls it inline, the async one from its
 // dispatcher (accept/expire/seal_all) and its senders (deliver).
 #pragma once
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -16,6 +15,7 @@
 #include <sinkforge/batch/concept.hpp>
 #include <sinkforge/clock.hpp>
 #include <sinkforge/deliver/guarantee.hpp>
+#include <sinkforge/detail/concat.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/partition/concept.hpp>
 #include <sinkforge/record_batch.hpp>
@@ -80,14 +80,8 @@ class pipeline {
       reject_unencodable(record, st, kv);
       return;
     }
-    const std::size_t rb = records.last_record_bytes();
-    if (SINKFORGE_UNLIKELY(rb > record_limit_)) {
-      std::string text = records.describe(records.size() - 1);
-      records.pop_last();
-      reject(std::move(text),
-             "record of " + std::to_string(rb) + " bytes exceeds the limit of " +
-                 std::to_string(record_limit_) + " bytes",
-             key_text(kv));
+    if (SINKFORGE_UNLIKELY(records.last_record_bytes() > record_limit_)) {
+      reject_oversize(records, kv);
       return;
     }
     if constexpr (has_overflow) {
@@ -166,42 +160,12 @@ class pipeline {
       const steady_time t0 = clk.now();
       send_result r = send_once(b);
       m.batch_sent(clk.now() - t0);
-      if (r.ok()) {
+      if (SINKFORGE_LIKELY(r.ok())) {
         m.records_out(b.records.size());
         m.bytes_out(b.records.byte_size());
         break;
       }
-      if (r.is_partial()) {
-        std::vector<std::uint32_t> again;
-        std::vector<failed_record> lost;
-        for (const auto& f : r.failures()) {
-          if (f.index >= b.records.size()) continue;
-          if (f.kind == failure_kind::retryable) again.push_back(f.index);
-          else lost.push_back(make_failed(b, f.index, f.kind, f.reason, attempt));
-        }
-        m.records_out(b.records.size() - again.size() - lost.size());
-        route(std::move(lost));
-        if (again.empty()) break;
-        b.records = b.records.select(again);
-        b.records.seal();
-      } else if (r.kind() != failure_kind::retryable) {
-        fail_all(b, r.kind(), r.reason(), attempt);
-        break;
-      }
-      if constexpr (delivery == guarantee::at_most_once) {
-        fail_all(b, failure_kind::retryable, r.reason() + " (at_most_once: not retried)", attempt);
-        break;
-      } else {
-        const retry_context cx{attempt, first, clk.now(), r.retry_after(), b.sequence};
-        const auto delay = policies_.retry.next_delay(retry_state, cx);
-        if (!delay) {
-          fail_all(b, failure_kind::retryable,
-                   "gave up after " + std::to_string(attempt) + " attempt(s): " + r.reason(), attempt);
-          break;
-        }
-        m.retried();
-        clk.sleep_for(*delay);
-      }
+      if (!settle_failure(b, r, attempt, first, retry_state)) break;
     }
     m.in_flight(-1);
   }
@@ -220,7 +184,7 @@ class pipeline {
     return std::exchange(unreported_, {});
   }
   void throw_if_unreported() {
-    if (SINKFORGE_UNLIKELY(has_unreported_)) throw delivery_error(take_unreported());
+    if (SINKFORGE_UNLIKELY(has_unreported_)) throw_unreported();
   }
 
   void close_connection() {
@@ -237,7 +201,60 @@ class pipeline {
     std::optional<steady_time> deadline;
   };
 
-  static P validated(P&& p) {
+  // After a failed send: routes what cannot be retried and waits out the back-off. Returns whether
+  // records are left to send again. Out of line, so the send loop stays small.
+  SINKFORGE_COLD bool settle_failure(batch_type& b, const send_result& r, std::uint32_t attempt, steady_time first,
+                                     typename P::retry_type::state& retry_state) {
+    auto& m = policies_.metrics;
+    const auto& clk = policies_.clock;
+    if (r.is_partial()) {
+      std::vector<std::uint32_t> again;
+      std::vector<failed_record> lost;
+      for (const auto& f : r.failures()) {
+        if (f.index >= b.records.size()) continue;
+        if (f.kind == failure_kind::retryable) again.push_back(f.index);
+        else lost.push_back(make_failed(b, f.index, f.kind, f.reason, attempt));
+      }
+      m.records_out(b.records.size() - again.size() - lost.size());
+      route(std::move(lost));
+      if (again.empty()) return false;
+      b.records = b.records.select(again);
+      b.records.seal();
+    } else if (r.kind() != failure_kind::retryable) {
+      fail_all(b, r.kind(), r.reason(), attempt);
+      return false;
+    }
+    if constexpr (delivery == guarantee::at_most_once) {
+      fail_all(b, failure_kind::retryable, concat({r.reason(), " (at_most_once: not retried)"}), attempt);
+      return false;
+    } else {
+      const retry_context cx{attempt, first, clk.now(), r.retry_after(), b.sequence};
+      const auto delay = policies_.retry.next_delay(retry_state, cx);
+      if (!delay) {
+        fail_all(b, failure_kind::retryable,
+                 concat({"gave up after ", std::to_string(attempt), " attempt(s): ", r.reason()}), attempt);
+        return false;
+      }
+      m.retried();
+      clk.sleep_for(*delay);
+      return true;
+    }
+  }
+
+  SINKFORGE_COLD void throw_unreported() { throw delivery_error(take_unreported()); }
+
+  template <class Records>
+  SINKFORGE_COLD void reject_oversize(Records& records, const key_view& kv) {
+    const std::size_t bytes = records.last_record_bytes();
+    std::string text = records.describe(records.size() - 1);
+    records.pop_last();
+    reject(std::move(text),
+           concat({"record of ", std::to_string(bytes), " bytes exceeds the limit of ",
+                   std::to_string(record_limit_), " bytes"}),
+           key_text(kv));
+  }
+
+  SINKFORGE_COLD static P validated(P&& p) {
     auto check = [](const auto& policy) {
       if constexpr (requires { policy.validate(); }) policy.validate();
     };
@@ -251,8 +268,8 @@ class pipeline {
       constexpr std::size_t limit = max_concurrent_sends<typename P::transport_type>;
       if (p.concurrency.max_in_flight > limit)
         throw config_error("concurrency::async.max_in_flight",
-                           "this transport allows at most " + std::to_string(limit) +
-                               " concurrent send(s); lower max_in_flight");
+                           concat({"this transport allows at most ", std::to_string(limit),
+                                   " concurrent send(s); lower max_in_flight"}));
     }
     return std::move(p);
   }
@@ -398,7 +415,7 @@ class pipeline {
     }
   }
 
-  failed_record make_failed(const batch_type& b, std::size_t i, failure_kind kind, std::string reason,
+  SINKFORGE_COLD failed_record make_failed(const batch_type& b, std::size_t i, failure_kind kind, std::string reason,
                             std::uint32_t attempts) const {
     failed_record f;
     f.payload = b.records.describe(i);
@@ -409,7 +426,7 @@ class pipeline {
     return f;
   }
 
-  void fail_all(const batch_type& b, failure_kind kind, const std::string& reason, std::uint32_t attempts) {
+  SINKFORGE_COLD void fail_all(const batch_type& b, failure_kind kind, const std::string& reason, std::uint32_t attempts) {
     std::vector<failed_record> lost;
     lost.reserve(b.records.size());
     for (std::size_t i = 0; i < b.records.size(); ++i)
@@ -418,14 +435,14 @@ class pipeline {
   }
 
   template <class U>
-  void reject_unencodable(const U& record, const encode_status& st, const key_view& kv) {
+  SINKFORGE_COLD void reject_unencodable(const U& record, const encode_status& st, const key_view& kv) {
     std::string text;
     if constexpr (requires { serialize::to_json_lenient(record); })
       text = serialize::to_json_lenient(record);
     reject(std::move(text), st.message(), key_text(kv));
   }
 
-  void reject(std::string payload, std::string reason, std::string partition) {
+  SINKFORGE_COLD void reject(std::string payload, std::string reason, std::string partition) {
     std::vector<failed_record> lost(1);
     lost[0].payload = std::move(payload);
     lost[0].reason = std::move(reason);
@@ -435,7 +452,7 @@ class pipeline {
     route(std::move(lost));
   }
 
-  void route(std::vector<failed_record>&& lost) {
+  SINKFORGE_COLD void route(std::vector<failed_record>&& lost) {
     if (lost.empty()) return;
     policies_.metrics.failed(lost.size());
     if constexpr (P::dead_letter_type::enabled) {
@@ -446,13 +463,13 @@ class pipeline {
         policies_.metrics.dead_lettered(n);
         return;
       } catch (const std::exception& e) {
-        for (auto& f : lost) f.reason += std::string(" (dead-letter target failed: ") + e.what() + ")";
+        for (auto& f : lost) f.reason += concat({" (dead-letter target failed: ", e.what(), ")"});
       }
     }
     keep_for_report(std::move(lost));
   }
 
-  void keep_for_report(std::vector<failed_record>&& lost) {
+  SINKFORGE_COLD void keep_for_report(std::vector<failed_record>&& lost) {
     if constexpr (Threaded) {
       try {
         policies_.on_error(delivery_error(lost));

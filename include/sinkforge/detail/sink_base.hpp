@@ -3,15 +3,14 @@
 #include <concepts>
 #include <type_traits>
 
-#include <ranges>
-
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/range.hpp>
 
 namespace sinkforge::inline v1::detail {
 
 template <class R, class T>
-concept record_range = std::ranges::input_range<R> && !std::same_as<std::remove_cvref_t<R>, T> &&
-                       std::convertible_to<std::ranges::range_reference_t<R>, const T&>;
+concept record_range = input_range<R> && !std::same_as<std::remove_cvref_t<R>, T> &&
+                       std::convertible_to<range_reference_t<R>, const T&>;
 
 // CRTP: Derived provides write(const T&) and write(T&&).
 template <class Derived, class T>

@@ -4,7 +4,9 @@
 #include <exception>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
+#include <sinkforge/detail/concat.hpp>
 #include <sinkforge/detail/pipeline.hpp>
 #include <sinkforge/detail/sink_base.hpp>
 
@@ -31,8 +33,7 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     } catch (const delivery_error& e) {
       report(e);
     } catch (const std::exception& e) {
-      report(delivery_error({failed_record{"", std::string("close failed: ") + e.what(),
-                                           failure_kind::fatal, 0, ""}}));
+      report_close_failure(e);
     } catch (...) {
     }
   }
@@ -95,6 +96,16 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     if constexpr (core_type::has_deadline) core_.expire(core_.clock().now(), d);
     core_.accept(static_cast<U&&>(record), d);
     core_.throw_if_unreported();
+  }
+
+  SINKFORGE_COLD void report_close_failure(const std::exception& e) noexcept {
+    try {
+      std::vector<failed_record> what(1);
+      what[0].reason = concat({"close failed: ", e.what()});
+      what[0].kind = failure_kind::fatal;
+      report(delivery_error(std::move(what)));
+    } catch (...) {
+    }
   }
 
   void report(const delivery_error& e) noexcept {

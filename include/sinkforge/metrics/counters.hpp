@@ -10,9 +10,9 @@
 #include <atomic>
 #include <charconv>
 #include <cstdint>
-#include <memory>
 #include <string>
 
+#include <sinkforge/detail/shared_box.hpp>
 #include <sinkforge/metrics/concept.hpp>
 
 namespace sinkforge::inline v1::metrics {
@@ -38,7 +38,7 @@ struct counters {
   };
 
   std::string name = "sinkforge";  // the `sink` label
-  std::shared_ptr<block> data = std::make_shared<block>();
+  detail::shared_box<block> data{};
 
   void records_in(std::size_t n) const noexcept { add(data->records_in, n); }
   void records_out(std::size_t n) const noexcept { add(data->records_out, n); }

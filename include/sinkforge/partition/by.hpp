@@ -1,7 +1,6 @@
 // partition::by<&T::member> and partition::by_name<"member">: the key is one member's value.
 // String members give a string_view key (no copy per record); integers, enums and bools their value.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -57,7 +56,9 @@ inline constexpr by_member<Member> by{};
 template <std::size_t N>
 struct fixed_string {
   char chars[N]{};
-  constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, chars); }
+  constexpr fixed_string(const char (&s)[N]) {
+    for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
+  }
   constexpr std::string_view view() const { return {chars, N - 1}; }
 };
 

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -65,12 +64,24 @@ bool key_equals(const Storage& s, const View& v) {
   else return s == v;
 }
 
+// The splitmix64 finalizer: spreads integer keys (often small and sequential) over all hash bits.
+constexpr std::size_t mix_hash(std::uint64_t x) noexcept {
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return static_cast<std::size_t>(x);
+}
+
+// Hashes a key view to find its open batch. Process-local: never persisted or sent anywhere
+// (partition::hash is the stable, Kafka-compatible one).
 template <class View>
 std::size_t key_hash(const View& v) {
   if constexpr (std::is_same_v<View, no_key>) return 0;
   else if constexpr (std::is_same_v<View, std::string_view>) return std::hash<std::string_view>{}(v);
   else if constexpr (std::is_same_v<View, time_bucket_key>)
-    return std::hash<std::int64_t>{}(v.start.time_since_epoch().count());
+    return mix_hash(static_cast<std::uint64_t>(v.start.time_since_epoch().count()));
   else if constexpr (requires { std::tuple_size<View>::value; })
     return std::apply(
         [](const auto&... e) {
@@ -79,9 +90,10 @@ std::size_t key_hash(const View& v) {
           return h;
         },
         v);
-  else if constexpr (std::is_enum_v<View>) return std::hash<std::underlying_type_t<View>>{}(
-      static_cast<std::underlying_type_t<View>>(v));
-  else return std::hash<View>{}(v);
+  else if constexpr (std::is_enum_v<View>)
+    return mix_hash(static_cast<std::uint64_t>(static_cast<std::underlying_type_t<View>>(v)));
+  else if constexpr (std::is_integral_v<View>) return mix_hash(static_cast<std::uint64_t>(v));
+  else return std::hash<View>{}(v);  // a custom key type: its std::hash specialization
 }
 
 // Text for file names, dead letters and metrics labels. Composite keys join with '-'.

@@ -8,8 +8,6 @@
 //   equal         d/2 + uniform in [0, d/2]
 //   decorrelated  min(cap, uniform in [initial, previous * 3])
 #pragma once
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include <sinkforge/error.hpp>
@@ -38,9 +36,9 @@ struct exponential {
     using std::chrono::nanoseconds;
     if (cx.attempt >= max_attempts) return std::nullopt;
     if (s.rng == 0) s.rng = splitmix(seed ^ (cx.batch_sequence * 0xBF58476D1CE4E5B9ull)) | 1;
-    const double base = static_cast<double>(initial.count()) *
-                        std::pow(multiplier, static_cast<double>(cx.attempt - 1));
-    const double capped = std::min(base, static_cast<double>(cap.count()));
+    const double limit = static_cast<double>(cap.count());
+    double capped = static_cast<double>(initial.count()) * power(multiplier, cx.attempt - 1);
+    if (!(capped < limit)) capped = limit;  // also an overflow to infinity
     double d = capped;
     switch (jitter) {
       case retry::jitter::none: break;
@@ -49,17 +47,25 @@ struct exponential {
       case retry::jitter::decorrelated: {
         const double prev = s.previous.count() > 0 ? static_cast<double>(s.previous.count())
                                                    : static_cast<double>(initial.count());
-        d = std::min(static_cast<double>(cap.count()),
-                     uniform(s, static_cast<double>(initial.count()), prev * 3));
+        d = uniform(s, static_cast<double>(initial.count()), prev * 3);
+        if (d > limit) d = limit;
         break;
       }
     }
     nanoseconds delay{static_cast<std::int64_t>(d)};
-    if (cx.retry_after) delay = std::max(delay, *cx.retry_after);
+    if (cx.retry_after && *cx.retry_after > delay) delay = *cx.retry_after;
     s.previous = delay;
     if (max_elapsed != nanoseconds::max() && (cx.now - cx.first_attempt_at) + delay > max_elapsed)
       return std::nullopt;
     return delay;
+  }
+
+  // base^n by squaring: exact for the small n retries reach, without <cmath>.
+  static constexpr double power(double base, std::uint32_t n) noexcept {
+    double r = 1.0;
+    for (; n; n >>= 1, base *= base)
+      if (n & 1) r *= base;
+    return r;
   }
 
   void validate() const {

@@ -1,7 +1,6 @@
 // retry::fixed: up to `max_attempts` sends in all, `delay` apart (or the transport's retry-after
 // hint when longer).
 #pragma once
-#include <algorithm>
 
 #include <sinkforge/error.hpp>
 #include <sinkforge/retry/concept.hpp>
@@ -17,7 +16,7 @@ struct fixed {
 
   std::optional<std::chrono::nanoseconds> next_delay(state&, const retry_context& cx) const noexcept {
     if (cx.attempt >= max_attempts) return std::nullopt;
-    return std::max(delay, cx.retry_after.value_or(std::chrono::nanoseconds::zero()));
+    return cx.retry_after && *cx.retry_after > delay ? *cx.retry_after : delay;
   }
   void validate() const {
     if (max_attempts == 0) throw config_error("retry::fixed.max_attempts", "must be at least 1");

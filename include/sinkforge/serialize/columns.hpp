@@ -2,7 +2,6 @@
 // (sqlite::table). Which member types a column can hold is the transport's rule; this serializer
 // rejects only values no column can hold faithfully: NaN (SQLite would store NULL silently).
 #pragma once
-#include <cmath>
 
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
@@ -44,10 +43,10 @@ struct columns {
     reflect::for_each_member(record, [&](auto name, const auto& m) {
       using M = std::remove_cvref_t<decltype(m)>;
       if constexpr (std::is_floating_point_v<M>) {
-        if (st && std::isnan(m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+        if (st && m != m) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
       } else if constexpr (reflect::is_optional<M>) {
         if constexpr (std::is_floating_point_v<typename reflect::optional_traits<M>::value_type>)
-          if (st && m && std::isnan(*m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+          if (st && m && *m != *m) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
       }
     });
     return st;

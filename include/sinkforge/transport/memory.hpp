@@ -4,13 +4,13 @@
 #pragma once
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <sinkforge/detail/shared_box.hpp>
 #include <sinkforge/partition/key.hpp>
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/payload/rows.hpp>
@@ -108,7 +108,7 @@ class buffer {
     std::vector<stored_batch> batches;
     std::size_t records = 0;
   };
-  std::shared_ptr<state> state_ = std::make_shared<state>();
+  sinkforge::detail::shared_box<state> state_{};
 };
 
 }  // namespace sinkforge::inline v1::memory

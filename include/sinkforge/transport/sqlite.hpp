@@ -19,12 +19,14 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <sqlite3.h>
 
+#include <sinkforge/detail/concat.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/columns.hpp>
@@ -121,241 +123,273 @@ struct table {
   connection<T> open(const transport_context&) const;
 };
 
+namespace detail {
+
+using sinkforge::detail::concat;
+
+// Everything of a table connection that does not depend on the record type: opening the database,
+// the pragmas, checking the table's columns, the transaction statements and error classification.
+// Kept out of the class template so that each record type instantiates only its row binding.
+class database {
+ public:
+  database(const table& cfg, std::string_view create_sql, const char* const* columns, std::size_t column_count)
+      : cfg_(cfg) {
+    if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
+    if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
+    open();
+    try {
+      sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
+      if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
+      if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
+      if (cfg_.create_table)
+        exec(concat({"CREATE TABLE IF NOT EXISTS ", quote_identifier(cfg_.name), " (", create_sql, ")"}),
+             "sqlite::table.name");
+      check_columns(columns, column_count);
+      prepare_insert(columns, column_count);
+    } catch (...) {
+      finalize();
+      throw;
+    }
+  }
+  database(database&& o) noexcept
+      : cfg_(std::move(o.cfg_)), db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
+        begin_(std::exchange(o.begin_, nullptr)), commit_(std::exchange(o.commit_, nullptr)),
+        rollback_(std::exchange(o.rollback_, nullptr)) {}
+  database& operator=(database&&) = delete;
+  ~database() { finalize(); }
+
+  sqlite3* handle() const noexcept { return db_; }
+  sqlite3_stmt* insert_statement() const noexcept { return insert_; }
+
+  int begin() { return step_reset(begin_); }
+  int commit() { return step_reset(commit_); }
+  int insert() { return step_reset(insert_); }
+  void rollback() {
+    if (!sqlite3_get_autocommit(db_)) step_reset(rollback_);
+  }
+  void finalize() noexcept {
+    for (sqlite3_stmt** s : {&insert_, &begin_, &commit_, &rollback_}) {
+      if (*s) sqlite3_finalize(*s);
+      *s = nullptr;
+    }
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+
+  SINKFORGE_COLD send_result failure(const char* what, int rc) const {
+    std::string msg = concat({"sqlite ", what, " failed: ", db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)});
+    if (retryable_code(rc)) return send_result::retryable(std::move(msg));
+    return send_result::fatal(std::move(msg));
+  }
+  SINKFORGE_COLD std::string last_error() const { return concat({"sqlite: ", sqlite3_errmsg(db_)}); }
+
+ private:
+  static int step_reset(sqlite3_stmt* s) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) rc = SQLITE_DONE;
+    sqlite3_reset(s);
+    return rc;
+  }
+
+  void open() {
+    const int rc = sqlite3_open_v2(cfg_.path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw config_error("sqlite::table.path", concat({"cannot open '", cfg_.path, "': ", msg}));
+    }
+  }
+
+  void pragma(const char* pragma_name, const std::string& value, const char* field) {
+    for (char c : value)
+      if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+        throw config_error(field, "must be a plain word such as WAL or NORMAL");
+    exec(concat({"PRAGMA ", pragma_name, " = ", value}), field);
+  }
+
+  void exec(const std::string& sql, const char* field) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw config_error(field, msg);
+    }
+  }
+
+  void check_columns(const char* const* columns, std::size_t column_count) {
+    sqlite3_stmt* info = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT name FROM pragma_table_info(?1)", -1, &info, nullptr) != SQLITE_OK)
+      throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+    sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
+    std::vector<std::string> have;
+    while (sqlite3_step(info) == SQLITE_ROW)
+      have.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
+    sqlite3_finalize(info);
+    if (have.empty())
+      throw config_error("sqlite::table.name",
+                         concat({"table '", cfg_.name, "' does not exist (create_table is off)"}));
+    for (std::size_t c = 0; c < column_count; ++c) {
+      bool found = false;
+      for (const auto& h : have) found |= sqlite3_stricmp(h.c_str(), columns[c]) == 0;
+      if (!found)
+        throw config_error("sqlite::table.name",
+                           concat({"table '", cfg_.name, "' has no column '", columns[c], "'"}));
+    }
+  }
+
+  void prepare_insert(const char* const* columns, std::size_t column_count) {
+    std::string sql = concat({"INSERT INTO ", quote_identifier(cfg_.name), " ("});
+    std::string values;
+    for (std::size_t i = 0; i < column_count; ++i) {
+      if (i) {
+        sql += ", ";
+        values += ", ";
+      }
+      sql += quote_identifier(columns[i]);
+      values += '?';
+      values += std::to_string(i + 1);
+    }
+    sql += ") VALUES (";
+    sql += values;
+    sql += ')';
+    prepare(sql.c_str(), &insert_);
+    prepare("BEGIN IMMEDIATE", &begin_);
+    prepare("COMMIT", &commit_);
+    prepare("ROLLBACK", &rollback_);
+  }
+
+  void prepare(const char* sql, sqlite3_stmt** out) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK)
+      throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+  }
+
+  table cfg_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+};
+
+}  // namespace detail
+
+// The record-type part: the column list, the CREATE TABLE body and binding one row.
 template <class T>
 class table::connection {
-   public:
-    connection(const table& cfg) : cfg_(cfg) {
-      if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
-      if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
-      int rc = sqlite3_open_v2(cfg_.path.c_str(), &db_,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-      if (rc != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw config_error("sqlite::table.path", "cannot open '" + cfg_.path + "': " + msg);
+ public:
+  explicit connection(const table& cfg)
+      : db_(cfg, column_definitions(), column_names.data(), column_names.size()) {}
+
+  template <class K>
+  send_result send(const record_batch<K, rows<T>>& b) {
+    int rc = db_.begin();
+    if (rc != SQLITE_DONE) return db_.failure("BEGIN", rc);
+    sqlite3_stmt* insert = db_.insert_statement();
+    std::vector<record_failure> invalid;
+    for (std::size_t i = 0; i < b.records.size(); ++i) {
+      const char* bad_column = bind_row(b.records[i]);
+      if (SINKFORGE_UNLIKELY(bad_column != nullptr)) {
+        sqlite3_reset(insert);
+        sqlite3_clear_bindings(insert);
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+                           detail::concat({"sqlite: value of '", bad_column, "' cannot be stored"})});
+        continue;
       }
-      try {
-        sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
-        if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
-        if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
-        if (cfg_.create_table) exec(create_sql(), "sqlite::table.name");
-        check_columns();
-        prepare_insert();
-      } catch (...) {
-        finalize();
-        throw;
+      rc = db_.insert();  // every column is bound again for the next row
+      if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
+      if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
+        // Only this statement was undone; the transaction and the other rows go on.
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, db_.last_error()});
+        continue;
       }
+      sqlite3_clear_bindings(insert);
+      send_result r = db_.failure("INSERT", rc);
+      db_.rollback();
+      return r;
     }
-    connection(connection&& o) noexcept
-        : cfg_(std::move(o.cfg_)), db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
-          begin_(std::exchange(o.begin_, nullptr)), commit_(std::exchange(o.commit_, nullptr)),
-          rollback_(std::exchange(o.rollback_, nullptr)) {}
-    connection& operator=(connection&&) = delete;
-    ~connection() { finalize(); }
-
-    template <class K>
-    send_result send(const record_batch<K, rows<T>>& b) {
-      int rc = step_reset(begin_);
-      if (rc != SQLITE_DONE) return failure("BEGIN", rc);
-      std::vector<record_failure> invalid;
-      for (std::size_t i = 0; i < b.records.size(); ++i) {
-        std::string why;
-        if (!bind_row(b.records[i], why)) {
-          sqlite3_reset(insert_);
-          sqlite3_clear_bindings(insert_);
-          invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, std::move(why)});
-          continue;
-        }
-        rc = step_reset(insert_);  // every column is bound again for the next row
-        if (rc == SQLITE_DONE) continue;
-        if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
-          // Only this statement was undone; the transaction and the other rows go on.
-          invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
-                             std::string("sqlite: ") + sqlite3_errmsg(db_)});
-          continue;
-        }
-        sqlite3_clear_bindings(insert_);
-        send_result r = failure("INSERT", rc);
-        rollback();
-        return r;
-      }
-      sqlite3_clear_bindings(insert_);  // drop SQLITE_STATIC pointers into this batch
-      rc = step_reset(commit_);
-      if (rc != SQLITE_DONE) {
-        send_result r = failure("COMMIT", rc);
-        rollback();
-        return r;
-      }
-      if (!invalid.empty()) return send_result::partial(std::move(invalid));
-      return send_result::success();
+    sqlite3_clear_bindings(insert);  // drop SQLITE_STATIC pointers into this batch
+    rc = db_.commit();
+    if (rc != SQLITE_DONE) {
+      send_result r = db_.failure("COMMIT", rc);
+      db_.rollback();
+      return r;
     }
+    if (!invalid.empty()) return send_result::partial(std::move(invalid));
+    return send_result::success();
+  }
 
-    void close() { finalize(); }
-    sqlite3* handle() const noexcept { return db_; }
+  void close() { db_.finalize(); }
+  sqlite3* handle() const noexcept { return db_.handle(); }
 
-   private:
-    send_result failure(const char* what, int rc) {
-      std::string msg = std::string("sqlite ") + what + " failed: " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
-      if (detail::retryable_code(rc)) return send_result::retryable(std::move(msg));
-      return send_result::fatal(std::move(msg));
+ private:
+  static constexpr auto column_names = reflect::member_names<T>();
+
+  // "\"id\" TEXT NOT NULL, \"amount\" REAL NOT NULL, ..." from the type map above.
+  static std::string column_definitions() {
+    std::string sql;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
+      if (!sql.empty()) sql += ", ";
+      sql += detail::quote_identifier(boost::hana::to<const char*>(boost::hana::first(pair)));
+      sql += ' ';
+      sql += detail::column_type<M>();
+      if (!reflect::is_optional<M>) sql += " NOT NULL";
+    });
+    return sql;
+  }
+
+  // Binds every member of r; the name of the first member that cannot be stored, or null.
+  const char* bind_row(const T& r) {
+    int index = 0;
+    const char* bad = nullptr;
+    reflect::for_each_member(r, [&](auto column, const auto& m) {
+      ++index;
+      if (!bad && !bind(index, m)) bad = decltype(column)::c_str();
+    });
+    return bad;
+  }
+
+  template <class M>
+  bool bind(int i, const M& v) {
+    using namespace reflect;
+    sqlite3_stmt* insert = db_.insert_statement();
+    if constexpr (is_optional<M>) {
+      if (!v) return sqlite3_bind_null(insert, i) == SQLITE_OK;
+      return bind(i, *v);
+    } else if constexpr (boolean<M>) {
+      return sqlite3_bind_int(insert, i, v ? 1 : 0) == SQLITE_OK;
+    } else if constexpr (integer<M>) {
+      if constexpr (std::is_unsigned_v<M> && sizeof(M) == 8)
+        if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
+      return sqlite3_bind_int64(insert, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
+    } else if constexpr (std::is_floating_point_v<M>) {
+      if (v != v) return false;
+      return sqlite3_bind_double(insert, i, static_cast<double>(v)) == SQLITE_OK;
+    } else if constexpr (std::same_as<M, std::string>) {
+      return sqlite3_bind_text64(insert, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
+    } else if constexpr (std::same_as<M, char>) {
+      return sqlite3_bind_text(insert, i, &v, 1, SQLITE_TRANSIENT) == SQLITE_OK;
+    } else if constexpr (named_enum<M>) {
+      const std::string_view s = sinkforge_enum_name(v);
+      return sqlite3_bind_text64(insert, i, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK;
+    } else if constexpr (std::is_enum_v<M>) {
+      return sqlite3_bind_int64(insert, i, static_cast<sqlite3_int64>(static_cast<std::underlying_type_t<M>>(v))) ==
+             SQLITE_OK;
+    } else if constexpr (is_sys_time<M>) {
+      scratch_.clear();
+      if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
+      return sqlite3_bind_text64(insert, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+             SQLITE_OK;
+    } else {
+      return sqlite3_bind_blob64(insert, i, v.data(), v.size(), SQLITE_STATIC) == SQLITE_OK;
     }
+  }
 
-    void rollback() {
-      if (!sqlite3_get_autocommit(db_)) step_reset(rollback_);
-    }
-
-    static int step_reset(sqlite3_stmt* s) {
-      int rc = sqlite3_step(s);
-      if (rc == SQLITE_ROW) rc = SQLITE_DONE;
-      sqlite3_reset(s);
-      return rc;
-    }
-
-    void pragma(const char* pragma_name, const std::string& value, const char* field) {
-      for (char c : value)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-          throw config_error(field, "must be a plain word such as WAL or NORMAL");
-      exec(std::string("PRAGMA ") + pragma_name + " = " + value, field);
-    }
-
-    void exec(const std::string& sql, const char* field) {
-      char* err = nullptr;
-      if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : "unknown error";
-        sqlite3_free(err);
-        throw config_error(field, msg);
-      }
-    }
-
-    static std::string create_sql_for(const std::string& table_name) {
-      std::string sql = "CREATE TABLE IF NOT EXISTS " + detail::quote_identifier(table_name) + " (";
-      bool first = true;
-      boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-        using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
-        if (!first) sql += ", ";
-        first = false;
-        sql += detail::quote_identifier(boost::hana::to<const char*>(boost::hana::first(pair)));
-        sql += ' ';
-        sql += detail::column_type<M>();
-        if (!reflect::is_optional<M>) sql += " NOT NULL";
-      });
-      return sql + ")";
-    }
-    std::string create_sql() const { return create_sql_for(cfg_.name); }
-
-    void check_columns() {
-      sqlite3_stmt* info = nullptr;
-      const std::string sql = "SELECT name FROM pragma_table_info(?1)";
-      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &info, nullptr) != SQLITE_OK)
-        throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
-      sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
-      std::vector<std::string> have;
-      while (sqlite3_step(info) == SQLITE_ROW)
-        have.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
-      sqlite3_finalize(info);
-      if (have.empty())
-        throw config_error("sqlite::table.name", "table '" + cfg_.name + "' does not exist (create_table is off)");
-      for (const char* want : reflect::member_names<T>()) {
-        bool found = false;
-        for (const auto& h : have) found |= sqlite3_stricmp(h.c_str(), want) == 0;
-        if (!found)
-          throw config_error("sqlite::table.name",
-                             "table '" + cfg_.name + "' has no column '" + want + "'");
-      }
-    }
-
-    void prepare_insert() {
-      std::string sql = "INSERT INTO " + detail::quote_identifier(cfg_.name) + " (";
-      std::string values;
-      std::size_t i = 0;
-      for (const char* column : reflect::member_names<T>()) {
-        if (i) {
-          sql += ", ";
-          values += ", ";
-        }
-        sql += detail::quote_identifier(column);
-        values += "?" + std::to_string(++i);
-      }
-      sql += ") VALUES (" + values + ")";
-      prepare(sql, &insert_);
-      prepare("BEGIN IMMEDIATE", &begin_);
-      prepare("COMMIT", &commit_);
-      prepare("ROLLBACK", &rollback_);
-    }
-
-    void prepare(const std::string& sql, sqlite3_stmt** out) {
-      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK)
-        throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
-    }
-
-    bool bind_row(const T& r, std::string& why) {
-      int index = 0;
-      bool ok = true;
-      reflect::for_each_member(r, [&](auto column, const auto& m) {
-        ++index;
-        if (ok && !bind(index, m)) {
-          ok = false;
-          why = std::string("sqlite: value of '") + decltype(column)::c_str() + "' cannot be stored";
-        }
-      });
-      return ok;
-    }
-
-    template <class M>
-    bool bind(int i, const M& v) {
-      using namespace reflect;
-      if constexpr (is_optional<M>) {
-        if (!v) return sqlite3_bind_null(insert_, i) == SQLITE_OK;
-        return bind(i, *v);
-      } else if constexpr (boolean<M>) {
-        return sqlite3_bind_int(insert_, i, v ? 1 : 0) == SQLITE_OK;
-      } else if constexpr (integer<M>) {
-        if constexpr (std::is_unsigned_v<M> && sizeof(M) == 8)
-          if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
-        return sqlite3_bind_int64(insert_, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
-      } else if constexpr (std::is_floating_point_v<M>) {
-        if (v != v) return false;
-        return sqlite3_bind_double(insert_, i, static_cast<double>(v)) == SQLITE_OK;
-      } else if constexpr (std::same_as<M, std::string>) {
-        return sqlite3_bind_text64(insert_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
-      } else if constexpr (std::same_as<M, char>) {
-        return sqlite3_bind_text(insert_, i, &v, 1, SQLITE_TRANSIENT) == SQLITE_OK;
-      } else if constexpr (named_enum<M>) {
-        const std::string_view s = sinkforge_enum_name(v);
-        return sqlite3_bind_text64(insert_, i, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK;
-      } else if constexpr (std::is_enum_v<M>) {
-        return sqlite3_bind_int64(insert_, i, static_cast<sqlite3_int64>(static_cast<std::underlying_type_t<M>>(v))) ==
-               SQLITE_OK;
-      } else if constexpr (is_sys_time<M>) {
-        scratch_.clear();
-        if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
-        return sqlite3_bind_text64(insert_, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
-               SQLITE_OK;
-      } else {
-        return sqlite3_bind_blob64(insert_, i, v.data(), v.size(), SQLITE_STATIC) == SQLITE_OK;
-      }
-    }
-
-    void finalize() noexcept {
-      for (sqlite3_stmt** s : {&insert_, &begin_, &commit_, &rollback_}) {
-        if (*s) sqlite3_finalize(*s);
-        *s = nullptr;
-      }
-      if (db_) sqlite3_close_v2(db_);
-      db_ = nullptr;
-    }
-
-    table cfg_;
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
-    sqlite3_stmt* begin_ = nullptr;
-    sqlite3_stmt* commit_ = nullptr;
-    sqlite3_stmt* rollback_ = nullptr;
-    byte_buffer scratch_;
-  };
-
-
+  detail::database db_;
+  byte_buffer scratch_;
+};
 
 template <class T, class P>
 table::connection<T> table::open(const transport_context&) const {

@@ -126,7 +126,7 @@ constexpr bool json_encodable() {
   else if constexpr (map_like<T>)
     return json_encodable<typename T::mapped_type>();
   else if constexpr (sequence_like<T>)
-    return json_encodable<std::remove_cvref_t<std::ranges::range_value_t<T>>>();
+    return json_encodable<std::remove_cvref_t<sinkforge::detail::range_value_t<T>>>();
   else
     return false;
 }

@@ -2,7 +2,6 @@
 #pragma once
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <ratio>
@@ -56,16 +55,22 @@ inline std::size_t utf8_sequence(const unsigned char* p, const unsigned char* en
 
 inline constexpr char replacement_char[] = "\xEF\xBF\xBD";
 
+// False for NaN and the infinities: x - x is 0 only for finite x. Avoids <cmath> in every TU.
+template <class F>
+constexpr bool is_finite(F v) noexcept {
+  return v - v == F{0};
+}
+
 // Writes the shortest decimal that reads back as the same double. False for NaN and infinities.
 inline bool write_double(byte_buffer& b, double v) {
-  if (SINKFORGE_UNLIKELY(!std::isfinite(v))) return false;
+  if (SINKFORGE_UNLIKELY(!is_finite(v))) return false;
   char* p = b.ensure(32);
   auto r = std::to_chars(p, p + 32, v);
   b.commit_to(r.ptr);
   return true;
 }
 inline bool write_float(byte_buffer& b, float v) {
-  if (SINKFORGE_UNLIKELY(!std::isfinite(v))) return false;
+  if (SINKFORGE_UNLIKELY(!is_finite(v))) return false;
   char* p = b.ensure(32);
   auto r = std::to_chars(p, p + 32, v);
   b.commit_to(r.ptr);
