@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/hana/define_struct.hpp>
@@ -46,6 +47,23 @@ struct Plain {
 // Some other record type, for partitioning by a member of the wrong struct.
 struct Other {
   BOOST_HANA_DEFINE_STRUCT(Other, (std::string, region));
+};
+
+// A serializer of one's own without check_record: make_sink gives its generic message.
+struct strings_only {
+  using policy_family = sf::family::serializer;
+  template <class T>
+  using payload = sf::byte_records;
+  template <class T>
+  static constexpr bool can_encode = std::is_same_v<T, std::string>;
+  template <class T>
+  sf::byte_records make_payload() const {
+    return sf::byte_records(sf::framing{});
+  }
+  sf::encode_status append(sf::byte_records& p, const std::string& record) const {
+    p.append_encoded(record);
+    return {};
+  }
 };
 
 }  // namespace cases
@@ -122,18 +140,28 @@ void compose() {
 #endif
 
 #if defined(CASE_csv_container_member)
-// expect error: the serializer cannot encode T.*CSV needs scalar members
+// expect error: the serializer cannot encode T: serialize::csv needs a struct
   auto s = sf::make_sink<cases::Tagged>(sf::file::append{.path = "tagged.csv"}, sf::serialize::csv{});
 #endif
 
 #if defined(CASE_json_not_adapted)
-// expect error: the serializer cannot encode T.*JSON/NDJSON need a struct adapted
+// expect error: the serializer cannot encode T: serialize::json needs a struct adapted
   auto s = sf::make_sink<cases::Plain>(sf::memory::buffer{}, sf::serialize::json{});
 #endif
 
 #if defined(CASE_ndjson_default_not_adapted)
-// expect error: the serializer cannot encode T.*JSON/NDJSON need a struct adapted
+// expect error: the serializer cannot encode T: serialize::ndjson needs a struct adapted
   auto s = sf::make_sink<cases::Plain>(sf::file::append{.path = "plain.ndjson"});
+#endif
+
+#if defined(CASE_raw_struct)
+// expect error: the serializer cannot encode T: serialize::raw needs T to be std::string
+  auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.bin"}, sf::serialize::raw{});
+#endif
+
+#if defined(CASE_custom_serializer_cannot_encode)
+// expect error: the serializer cannot encode T. JSON/NDJSON need a struct adapted
+  auto s = sf::make_sink<cases::Flat>(sf::memory::buffer{}, cases::strings_only{});
 #endif
 
 #if defined(CASE_partition_by_member_of_other_type)

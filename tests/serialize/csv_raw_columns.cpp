@@ -34,6 +34,19 @@ TEST_CASE("csv: other delimiters, no header, invalid values") {
   CHECK(p.size() == 1);
 }
 
+TEST_CASE("csv: a delimiter that would break the format is a configuration error") {
+  for (char bad : {'"', '\r', '\n', static_cast<char>(0xC3)}) {
+    const sf::serialize::csv s{.delimiter = bad};
+    try {
+      s.validate();
+      FAIL("delimiter accepted");
+    } catch (const sf::config_error& e) {
+      CHECK(e.field() == "serialize::csv.delimiter");
+    }
+  }
+  for (char good : {',', ';', '\t', '|'}) CHECK_NOTHROW(sf::serialize::csv{.delimiter = good}.validate());
+}
+
 TEST_CASE("csv accepts only scalar members") {
   static_assert(sf::serializer_for<sf::serialize::csv, test::Row>);
   static_assert(!sf::serializer_for<sf::serialize::csv, test::Rich>);  // vectors, maps, nested structs

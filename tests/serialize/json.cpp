@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include <sinkforge/serialize/json.hpp>
@@ -84,6 +86,27 @@ TEST_CASE("doubles are written shortest round-trip; NaN and infinities are inval
     CHECK(st.message() == "NaN or infinite number in field 'd'");
     CHECK(out.empty());
   }
+}
+
+namespace {
+enum class Grade : char { low = 'l', high = 'h' };  // no sinkforge_enum_name: written as a number
+struct Wide {
+  BOOST_HANA_DEFINE_STRUCT(Wide, (long double, x), (Grade, grade));
+};
+}  // namespace
+
+TEST_CASE("long double keeps its precision; a char-based enum is a number, not a character") {
+  for (long double x : {0.1L, 1.0L / 3.0L, 1e4000L, -2.5e-4940L, 12345678901234567890.0L}) {
+    auto [st, out] = encode(Wide{x, Grade::high});
+    REQUIRE(st);
+    const auto colon = out.find(':') + 1;
+    const std::string digits = out.substr(colon, out.find(',') - colon);
+    CHECK(std::strtold(digits.c_str(), nullptr) == x);  // not narrowed through double
+    CHECK(out.ends_with(",\"grade\":104}\n"));
+  }
+  CHECK(encode(Wide{0.1L, Grade::low}).second == "{\"x\":0.1,\"grade\":108}\n");
+  CHECK(encode(Wide{std::numeric_limits<long double>::infinity(), Grade::low}).first.code ==
+        sf::encode_errc::non_finite_number);
 }
 
 TEST_CASE("every value category of a rich record") {

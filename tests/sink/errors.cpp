@@ -1,5 +1,6 @@
 // Nothing is lost: invalid records, failed batches and destructors all report.
 #include <cmath>
+#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -103,4 +104,25 @@ TEST_CASE("credentials in configuration never reach error messages") {
     CHECK(std::string(e.what()) == "sinkforge: invalid configuration: file::append.path: must not be empty");
     CHECK(e.field() == "file::append.path");
   }
+}
+
+TEST_CASE("a serializer's configuration is checked when the sink is made") {
+  CHECK_THROWS_WITH_AS(sf::make_sink<test::Row>(sf::memory::buffer{}, sf::serialize::csv{.delimiter = '"'}),
+                       "sinkforge: invalid configuration: serialize::csv.delimiter: must be an ASCII character "
+                       "other than a double quote, CR or LF",
+                       sf::config_error);
+}
+
+TEST_CASE("an ostream that fails while the CSV header row is written fails construction") {
+  std::ostringstream out;
+  out.setstate(std::ios::badbit);
+  try {
+    auto sink = sf::make_sink<test::Row>(sf::stream::ostream{.out = &out}, sf::serialize::csv{});
+    FAIL("expected config_error");
+  } catch (const sf::config_error& e) {
+    CHECK(e.field() == "stream::ostream.out");
+  }
+  std::ostringstream fine;
+  auto sink = sf::make_sink<test::Row>(sf::stream::ostream{.out = &fine}, sf::serialize::csv{});
+  CHECK(fine.str() == "id,name,score,active,note,status,at\r\n");
 }

@@ -48,7 +48,7 @@ class byte_records {
       buf_.truncate(mark);
       return st;
     }
-    spans_.push_back(span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(buf_.size())});
+    spans_.push_back(span{begin, buf_.size()});
     return st;
   }
   void append_encoded(std::string_view record) {
@@ -103,9 +103,11 @@ class byte_records {
   std::string describe(std::size_t i) const { return std::string((*this)[i]); }
 
  private:
+  // Byte offsets into buf_: 64-bit, so that a batch may grow past 4 GiB (max_records alone does not
+  // bound its bytes).
   struct span {
-    std::uint32_t begin;
-    std::uint32_t end;
+    std::size_t begin;
+    std::size_t end;
   };
   byte_buffer buf_;
   std::vector<span> spans_;

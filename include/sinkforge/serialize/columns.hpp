@@ -15,6 +15,13 @@ struct columns {
   using payload = rows<T>;
   template <class T>
   static constexpr bool can_encode = reflect::is_struct<T> && std::is_copy_constructible_v<T>;
+  template <class T>
+  static consteval void check_record() {
+    static_assert(can_encode<T>,
+                  "sinkforge::make_sink<T>: the serializer cannot encode T: serialize::columns needs a "
+                  "copyable struct adapted with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT (a "
+                  "batch keeps copies of its rows to replay them on retry)");
+  }
 
   template <class T>
   rows<T> make_payload() const {

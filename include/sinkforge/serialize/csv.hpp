@@ -75,8 +75,7 @@ encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, cha
     if constexpr (sizeof(T) == 1) write_integer(b, static_cast<int>(v));
     else write_integer(b, v);
   } else if constexpr (std::is_floating_point_v<T>) {
-    const bool ok = std::is_same_v<T, float> ? write_float(b, static_cast<float>(v))
-                                              : write_double(b, static_cast<double>(v));
+    const bool ok = write_floating(b, v);
     if (!ok) return {encode_errc::non_finite_number, field};
   } else if constexpr (string_like<T>) {
     if (!write_csv_text(b, v, delimiter, rule)) return {encode_errc::invalid_utf8, field};
@@ -89,7 +88,7 @@ encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, cha
     if (!write_csv_text(b, std::string_view(sinkforge_enum_name(v)), delimiter, rule))
       return {encode_errc::invalid_utf8, field};
   } else if constexpr (std::is_enum_v<T>) {
-    write_integer(b, static_cast<std::underlying_type_t<T>>(v));
+    write_integer(b, +static_cast<std::underlying_type_t<T>>(v));  // + : a char-based enum is a number
   }
   return {};
 }
@@ -105,6 +104,14 @@ struct csv {
       reflect::is_struct<T> && reflect::all_members<T>([](auto t) {
         return detail::csv_scalar<typename decltype(t)::type>();
       });
+  template <class T>
+  static consteval void check_record() {
+    static_assert(can_encode<T>,
+                  "sinkforge::make_sink<T>: the serializer cannot encode T: serialize::csv needs a struct "
+                  "adapted with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are scalars "
+                  "(numbers, bool, strings, char, enums, system_clock time points, or std::optional of one); "
+                  "write nested structs and containers with serialize::ndjson");
+  }
 
   char delimiter = ',';
   bool header = true;
@@ -113,6 +120,12 @@ struct csv {
   template <class T>
   byte_records make_payload() const {
     return byte_records(framing{});
+  }
+
+  void validate() const {
+    const auto c = static_cast<unsigned char>(delimiter);
+    if (c == '"' || c == '\r' || c == '\n' || c >= 0x80)
+      throw config_error("serialize::csv.delimiter", "must be an ASCII character other than a double quote, CR or LF");
   }
 
   template <class T>

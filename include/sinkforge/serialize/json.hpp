@@ -21,6 +21,14 @@ struct ndjson {
   using payload = byte_records;
   template <class T>
   static constexpr bool can_encode = detail::json_encodable<T>();
+  template <class T>
+  static consteval void check_record() {
+    static_assert(can_encode<T>,
+                  "sinkforge::make_sink<T>: the serializer cannot encode T: serialize::ndjson needs a struct adapted "
+                  "with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are numbers, bool, "
+                  "strings, enums, system_clock time points, std::optional, sequences, string-keyed maps or "
+                  "adapted structs");
+  }
   static constexpr framing frame{"", "", ""};
   invalid_utf8 utf8 = invalid_utf8::replace;
 
@@ -47,6 +55,14 @@ struct json {
   using payload = byte_records;
   template <class T>
   static constexpr bool can_encode = detail::json_encodable<T>();
+  template <class T>
+  static consteval void check_record() {
+    static_assert(can_encode<T>,
+                  "sinkforge::make_sink<T>: the serializer cannot encode T: serialize::json needs a struct adapted "
+                  "with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are numbers, bool, "
+                  "strings, enums, system_clock time points, std::optional, sequences, string-keyed maps or "
+                  "adapted structs");
+  }
   static constexpr framing frame{"[", ",", "]"};
   invalid_utf8 utf8 = invalid_utf8::replace;
 

@@ -18,6 +18,13 @@ struct raw {
   template <class T>
   static constexpr bool can_encode =
       reflect::string_like<T> || reflect::byte_sequence<T> || std::same_as<T, std::vector<char>>;
+  template <class T>
+  static consteval void check_record() {
+    static_assert(can_encode<T>,
+                  "sinkforge::make_sink<T>: the serializer cannot encode T: serialize::raw needs T to be "
+                  "std::string, std::string_view, std::vector<char> or a contiguous range of std::byte or "
+                  "unsigned char; serialize a struct with serialize::ndjson or serialize::csv");
+  }
 
   std::string delimiter = "\n";
 

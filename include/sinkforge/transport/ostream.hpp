@@ -33,7 +33,10 @@ struct ostream {
   template <class T, class P>
   connection open(const transport_context& cx) const {
     if (out == nullptr) throw config_error("stream::ostream.out", "must not be null");
-    if (!cx.preamble.empty()) out->write(cx.preamble.data(), static_cast<std::streamsize>(cx.preamble.size()));
+    if (!cx.preamble.empty()) {
+      out->write(cx.preamble.data(), static_cast<std::streamsize>(cx.preamble.size()));
+      if (!*out) throw config_error("stream::ostream.out", "the stream failed while writing the header row");
+    }
     return connection{out};
   }
 };

@@ -161,8 +161,7 @@ encode_status write_json(byte_buffer& b, const T& v, const char* field, const js
     if constexpr (sizeof(T) == 1) write_integer(b, static_cast<int>(v));
     else write_integer(b, v);
   } else if constexpr (std::is_floating_point_v<T>) {
-    const bool ok = std::is_same_v<T, float> ? write_float(b, static_cast<float>(v))
-                                              : write_double(b, static_cast<double>(v));
+    const bool ok = write_floating(b, v);
     if (SINKFORGE_UNLIKELY(!ok)) {
       if (!cx.lenient) return {encode_errc::non_finite_number, field};
       b.append(v != v ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\""));
@@ -180,7 +179,7 @@ encode_status write_json(byte_buffer& b, const T& v, const char* field, const js
     if (!write_json_string(b, std::string_view(sinkforge_enum_name(v)), cx.utf8))
       return {encode_errc::invalid_utf8, field};
   } else if constexpr (std::is_enum_v<T>) {
-    write_json(b, static_cast<std::underlying_type_t<T>>(v), field, cx);
+    write_json(b, +static_cast<std::underlying_type_t<T>>(v), field, cx);  // + : a char-based enum is a number
   } else if constexpr (is_optional<T>) {
     if (v) return write_json(b, *v, field, cx);
     b.append("null", 4);

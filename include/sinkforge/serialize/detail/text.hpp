@@ -61,18 +61,15 @@ constexpr bool is_finite(F v) noexcept {
   return v - v == F{0};
 }
 
-// Writes the shortest decimal that reads back as the same double. False for NaN and infinities.
-inline bool write_double(byte_buffer& b, double v) {
+// Writes the shortest decimal that reads back as the same float, double or long double (no
+// narrowing). False for NaN and infinities.
+template <class F>
+inline bool write_floating(byte_buffer& b, F v) {
+  static_assert(std::is_floating_point_v<F>);
   if (SINKFORGE_UNLIKELY(!is_finite(v))) return false;
-  char* p = b.ensure(32);
-  auto r = std::to_chars(p, p + 32, v);
-  b.commit_to(r.ptr);
-  return true;
-}
-inline bool write_float(byte_buffer& b, float v) {
-  if (SINKFORGE_UNLIKELY(!is_finite(v))) return false;
-  char* p = b.ensure(32);
-  auto r = std::to_chars(p, p + 32, v);
+  constexpr std::size_t room = sizeof(F) > sizeof(double) ? 64 : 32;
+  char* p = b.ensure(room);
+  auto r = std::to_chars(p, p + room, v);
   b.commit_to(r.ptr);
   return true;
 }

@@ -1,0 +1,28 @@
+# Compiles light_headers.cpp with -H and fails when a standard header that the synchronous-sink
+# headers promise not to need shows up in the include tree.
+#   -DCXX=<compiler> -DSOURCE=<light_headers.cpp> -DINCLUDES=<dir|dir|...> -DDEFINES=<-D...|...>
+string(REPLACE "|" ";" include_dirs "${INCLUDES}")
+string(REPLACE "|" ";" defines "${DEFINES}")
+set(args -std=c++20 -H -fsyntax-only ${defines})
+foreach(dir IN LISTS include_dirs)
+  if(dir)
+    list(APPEND args -I${dir})
+  endif()
+endforeach()
+execute_process(COMMAND ${CXX} ${args} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE tree)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "compiling ${SOURCE} failed:\n${tree}")
+endif()
+set(found)
+foreach(heavy thread memory ranges functional algorithm cmath filesystem condition_variable future regex)
+  if(tree MATCHES "[/\\\\]${heavy}\n")
+    list(APPEND found "<${heavy}>")
+  endif()
+endforeach()
+if(found)
+  message(FATAL_ERROR "the synchronous-sink headers now include ${found}; find the include with "
+                      "`${CXX} -std=c++20 -H -fsyntax-only` and keep it out of these headers")
+endif()
+string(REGEX MATCHALL "\n\\.+ [^\n]*sinkforge/[^\n]*\\.hpp" ours "\n${tree}")
+list(LENGTH ours count)
+message(STATUS "${count} sinkforge headers checked; none includes a heavy standard header")
