@@ -1,4 +1,7 @@
 // Batching policies driven through a real sink on the memory transport, with a manual clock.
+#include <string>
+#include <vector>
+
 #include <doctest/doctest.h>
 
 #include <sinkforge/sinkforge.hpp>
@@ -135,6 +138,23 @@ TEST_CASE("one open batch per partition key, bounded, oldest sealed first") {
   for (const auto& b : batches)
     for (std::size_t i = 0; i < b.size(); ++i)
       CHECK(b.record(i).find("\"customer\":\"" + b.key + "\"") != std::string_view::npos);
+}
+
+TEST_CASE("keys that share length, first and last bytes still get batches of their own") {
+  // The slot lookup filters by a fingerprint of length, head and tail; these keys all collide on it.
+  sf::memory::buffer mem;
+  auto sink = sf::make_sink<test::Order>(mem, sf::partition::by<&test::Order::customer>, sf::batch::max_records{4});
+  const std::vector<std::string> keys{"customer-a-00000001", "customer-b-00000001", "customer-c-00000001", "", "x",
+                                      "customer-a-0000001"};
+  for (int i = 0; i < 24; ++i) sink.write(test::order(i, keys[static_cast<std::size_t>(i) % keys.size()]));
+  sink.flush();
+  const auto batches = mem.batches();
+  REQUIRE(batches.size() == keys.size());
+  for (const auto& b : batches) {
+    CHECK(b.size() == 4);
+    for (std::size_t i = 0; i < b.size(); ++i)
+      CHECK(b.record(i).find("\"customer\":\"" + b.key + "\"") != std::string_view::npos);
+  }
 }
 
 TEST_CASE("invalid batching configuration fails at construction naming the field") {
