@@ -6,9 +6,8 @@
 #include <iterator>
 #include <utility>
 
-#include <ranges>
-
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/range.hpp>
 
 namespace sinkforge::inline v1 {
 
@@ -49,7 +48,7 @@ struct to_sink {
 
   // Writes every element of the range; returns the number written.
   template <class R>
-    requires std::ranges::input_range<R>
+    requires detail::input_range<R>
   friend std::size_t operator|(R&& records, to_sink s) {
     std::size_t n = 0;
     for (auto it = std::ranges::begin(records), end = std::ranges::end(records); it != end; ++it, ++n) s.sink->write(*it);

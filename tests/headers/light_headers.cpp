@@ -17,6 +17,7 @@
 #include <sinkforge/partition/composite.hpp>
 #include <sinkforge/partition/murmur2.hpp>
 #include <sinkforge/partition/time_bucket.hpp>
+#include <sinkforge/ranges.hpp>
 #include <sinkforge/retry/exponential.hpp>
 #include <sinkforge/retry/fixed.hpp>
 #include <sinkforge/retry/none.hpp>
@@ -28,6 +29,8 @@
 #include <sinkforge/sink.hpp>
 #include <sinkforge/transport/file.hpp>
 #include <sinkforge/transport/memory.hpp>
+#include <sinkforge/transport/ostream.hpp>
+#include <sinkforge/transport/rotating_file.hpp>
 #ifdef SINKFORGE_CHECK_SQLITE
 #include <sinkforge/transport/sqlite.hpp>
 #endif

@@ -95,3 +95,24 @@ TEST_CASE("file::rotating validates its configuration") {
                        "gets a new name",
                        sf::config_error);
 }
+
+TEST_CASE("file::rotating creates missing parent directories, and names a directory it cannot create") {
+  const auto base = test::fresh_dir("rotating-parents");
+  const auto nested = base / "x" / "y" / "z";
+  {
+    auto sink = sf::make_sink<test::Order>(
+        sf::file::rotating{.directory = nested.string() + "/", .name = "{key}-{seq}.ndjson"});
+    sink.write(test::order(1));
+  }
+  CHECK(test::slurp(nested / "all-000000.ndjson") == sf::serialize::to_json_lenient(test::order(1)) + "\n");
+  {
+    std::ofstream plain(base / "not-a-dir");
+    plain << "x";
+  }
+  CHECK_THROWS_WITH_AS(sf::make_sink<test::Order>(sf::file::rotating{
+                           .directory = (base / "not-a-dir" / "sub").string(), .name = "{key}-{seq}.ndjson"}),
+                       ("sinkforge: invalid configuration: file::rotating.directory: cannot create '" +
+                        (base / "not-a-dir" / "sub").string() + "': Not a directory")
+                           .c_str(),
+                       sf::config_error);
+}

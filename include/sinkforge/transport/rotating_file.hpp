@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <string>
 #include <system_error>
@@ -109,12 +108,10 @@ class rotating::connection {
     }
 
     send_result open_next(const std::string& key, current& c, wall_time now) {
-      std::error_code ec;
-      std::filesystem::create_directories(cfg_.directory, ec);
-      if (ec) return send_result::fatal("cannot create directory '" + cfg_.directory + "': " + ec.message());
+      if (const int e = detail::make_directories(cfg_.directory))
+        return send_result::fatal("cannot create directory '" + cfg_.directory + "': " + std::strerror(e));
       for (int tries = 0; tries < 100000; ++tries) {
-        const std::string path =
-            (std::filesystem::path(cfg_.directory) / render(key, now, c.next_seq++)).string();
+        const std::string path = detail::join_path(cfg_.directory, render(key, now, c.next_seq++));
         detail::append_file f;
         const int e = f.open(path, preamble_, static_cast<mode_t>(cfg_.mode), /*exclusive=*/true);
         if (e == EEXIST) continue;
@@ -194,9 +191,8 @@ class rotating::connection {
 template <class T, class P>
 rotating::connection rotating::open(const transport_context& cx) const {
   validate();
-  std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  if (ec) throw config_error("file::rotating.directory", "cannot create '" + directory + "': " + ec.message());
+  if (const int e = detail::make_directories(directory))
+    throw config_error("file::rotating.directory", "cannot create '" + directory + "': " + std::strerror(e));
   return connection(*this, cx.preamble);
 }
 

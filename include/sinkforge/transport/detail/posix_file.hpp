@@ -41,6 +41,26 @@ inline send_result errno_result(const char* what, const std::string& path, int e
   return send_result::fatal(std::move(msg));
 }
 
+// mkdir -p: creates `dir` and any missing parent. Returns 0, or the errno of the step that failed
+// (ENOTDIR when `dir` exists and is not a directory). <filesystem> would cost every TU that
+// includes a file transport its compile time.
+inline int make_directories(const std::string& dir, mode_t mode = 0777) {
+  if (dir.empty()) return 0;
+  for (std::size_t end = dir.find('/', 1);; end = dir.find('/', end + 1)) {
+    const std::string prefix = dir.substr(0, end);
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) return errno;
+    if (end == std::string::npos) break;
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return errno;
+  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+inline std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + '/' + name;
+}
+
 class append_file {
  public:
   append_file() = default;
