@@ -6,7 +6,12 @@
 #include <concepts>
 #include <cstdint>
 #include <ctime>
+#include <limits>
+#if defined(_WIN32)
+#include <thread>
+#else
 #include <time.h>  // nanosleep (POSIX)
+#endif
 
 #include <sinkforge/detail/shared_box.hpp>
 #include <sinkforge/policy.hpp>
@@ -33,11 +38,19 @@ struct steady {
   steady_time now() const noexcept { return std::chrono::steady_clock::now(); }
   wall_time wall() const noexcept { return std::chrono::system_clock::now(); }
   // nanosleep rather than std::this_thread::sleep_for: <thread> would cost every TU its compile time.
-  void sleep_for(std::chrono::nanoseconds d) const noexcept {
+  void sleep_for(std::chrono::nanoseconds d) const {
     if (d <= std::chrono::nanoseconds::zero()) return;
-    std::timespec left{static_cast<std::time_t>(d.count() / 1'000'000'000), static_cast<long>(d.count() % 1'000'000'000)};
+#if defined(_WIN32)
+    std::this_thread::sleep_for(d);
+#else
+    const std::int64_t seconds = d.count() / 1'000'000'000;
+    constexpr auto max_seconds = std::numeric_limits<std::time_t>::max();
+    std::timespec left{};
+    left.tv_sec = seconds > max_seconds ? max_seconds : static_cast<std::time_t>(seconds);
+    left.tv_nsec = static_cast<long>(d.count() % 1'000'000'000);
     while (::nanosleep(&left, &left) == -1 && errno == EINTR) {
     }
+#endif
   }
 };
 

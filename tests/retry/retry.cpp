@@ -76,6 +76,28 @@ TEST_CASE("exponential jitter modes stay in their documented ranges") {
   }
 }
 
+TEST_CASE("exponential with an unbounded cap never overflows into a negative delay") {
+  using std::chrono::nanoseconds;
+  for (auto mode : {sf::retry::jitter::none, sf::retry::jitter::full, sf::retry::jitter::equal,
+                    sf::retry::jitter::decorrelated}) {
+    sf::retry::exponential e{.max_attempts = 200, .initial = 1s, .multiplier = 1e6, .cap = nanoseconds::max(),
+                             .jitter = mode};
+    sf::retry::exponential::state s;
+    for (std::uint32_t attempt = 1; attempt < 200; ++attempt) {
+      const auto d = e.next_delay(s, at(attempt));
+      REQUIRE(d);
+      CHECK(*d >= nanoseconds::zero());
+    }
+  }
+  // max_elapsed with a delay near max() gives up instead of overflowing the comparison.
+  sf::retry::exponential e{.max_attempts = 10, .initial = 1s, .multiplier = 1e9, .cap = nanoseconds::max(),
+                           .max_elapsed = 1h, .jitter = sf::retry::jitter::none};
+  sf::retry::exponential::state s;
+  CHECK(e.next_delay(s, at(1, 1min)) == 1s);
+  CHECK_FALSE(e.next_delay(s, at(3, 1min)));
+  CHECK_FALSE(e.next_delay(s, at(1, 2h)));
+}
+
 TEST_CASE("exponential gives up when the next attempt would pass max_elapsed") {
   sf::retry::exponential e{.max_attempts = 100, .initial = 100ms, .cap = 1s, .max_elapsed = 2s,
                            .jitter = sf::retry::jitter::none};

@@ -52,10 +52,12 @@ struct exponential {
         break;
       }
     }
-    nanoseconds delay{static_cast<std::int64_t>(d)};
+    // A cap of nanoseconds::max() becomes 2^63 as a double: convert with a clamp, never past max().
+    nanoseconds delay = d < 0x1p63 ? nanoseconds{static_cast<std::int64_t>(d)} : nanoseconds::max();
     if (cx.retry_after && *cx.retry_after > delay) delay = *cx.retry_after;
     s.previous = delay;
-    if (max_elapsed != nanoseconds::max() && (cx.now - cx.first_attempt_at) + delay > max_elapsed)
+    const nanoseconds elapsed = cx.now - cx.first_attempt_at;
+    if (max_elapsed != nanoseconds::max() && (elapsed >= max_elapsed || delay > max_elapsed - elapsed))
       return std::nullopt;
     return delay;
   }

@@ -48,7 +48,12 @@ inline int make_directories(const std::string& dir, mode_t mode = 0777) {
   if (dir.empty()) return 0;
   for (std::size_t end = dir.find('/', 1);; end = dir.find('/', end + 1)) {
     const std::string prefix = dir.substr(0, end);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) return errno;
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      // Some systems report an existing directory with another errno (EISDIR, EROFS, EACCES).
+      const int e = errno;
+      struct stat st {};
+      if (::stat(prefix.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return e;
+    }
     if (end == std::string::npos) break;
   }
   struct stat st {};
