@@ -120,21 +120,19 @@ void check_arguments() {
 }
 
 // Step 2: the policies against the record type and against each other.
-// True when S has check_record<T>() and that check fails: it has already said why.
-template <class S, class T>
-constexpr bool rejects_by_name() {
-  if constexpr (requires { S::template check_record<T>(); }) return !S::template can_encode<T>;
-  else return false;
-}
-
 template <class T, class R, bool ExplicitRetry>
 void check_composition() {
   using Tr = typename R::transport_type;
   using S = typename R::serializer_type;
   static_assert(transport<Tr>, "sinkforge::make_sink: the transport is not movable");
-  // A serializer that names itself in its own message (check_record) reports first.
-  if constexpr (requires { S::template check_record<T>(); }) S::template check_record<T>();
-  static_assert(serializer_for<S, T> || rejects_by_name<S, T>(),
+  // A serializer that rejects T and names itself in its own message (check_record) says why;
+  // any other gets the generic message.
+  if constexpr (requires {
+                  S::template check_record<T>();
+                  requires !S::template can_encode<T>;
+                })
+    S::template check_record<T>();
+  else static_assert(serializer_for<S, T>,
                 "sinkforge::make_sink<T>: the serializer cannot encode T. JSON/NDJSON need a struct adapted "
                 "with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are numbers, bool, "
                 "strings, enums, system_clock time points, std::optional, sequences, string-keyed maps or "

@@ -1,5 +1,6 @@
-// Joins the pieces of a diagnostic message with one allocation. Every message goes through this one
-// function, where `a + b + c` would inline a growing std::string at each call site.
+// Joins the pieces of a diagnostic message with one allocation: one out-of-line function for the
+// messages built in templates and on cold paths, where `a + b + c` would inline a growing
+// std::string at each call site.
 #pragma once
 #include <cstddef>
 #include <initializer_list>

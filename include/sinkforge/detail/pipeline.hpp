@@ -125,15 +125,20 @@ class pipeline {
 
   template <class Dispatch>
   void seal_all(Dispatch&& dispatch) {
-    while (!slots_.empty()) {
-      if (slots_.front().batch.records.empty()) {
-        remove_slot(0);
-        continue;
-      }
-      seal_slot(slots_.front(), dispatch);
-      if (unpartitioned) {
+    if constexpr (unpartitioned) {
+      // The one slot goes away with its batch; the next write opens it again.
+      if (!slots_.empty() && !slots_.front().batch.records.empty()) {
+        batch_type sealed = std::move(slots_.front().batch);
         slots_.clear();
         hashes_.clear();
+        seal_batch(std::move(sealed), dispatch);
+      }
+      slots_.clear();
+      hashes_.clear();
+    } else {
+      while (!slots_.empty()) {
+        if (slots_.front().batch.records.empty()) remove_slot(0);
+        else seal_slot(slots_.front(), dispatch);
       }
     }
     earliest_deadline_.reset();
@@ -196,7 +201,6 @@ class pipeline {
 
  private:
   struct slot {
-    std::size_t hash = 0;
     batch_type batch;
     std::optional<steady_time> deadline;
   };
@@ -326,7 +330,7 @@ class pipeline {
       return s;
     } else {
       const std::size_t h = key_hash(kv);
-      if (last_ < slots_.size() && slots_[last_].hash == h && key_equals(slots_[last_].batch.key, kv))
+      if (last_ < slots_.size() && hashes_[last_] == h && key_equals(slots_[last_].batch.key, kv))
         return slots_[last_];
       for (std::size_t i = 0; i < hashes_.size(); ++i) {
         if (hashes_[i] == h && key_equals(slots_[i].batch.key, kv)) {
@@ -352,7 +356,6 @@ class pipeline {
 
   void open_slot(std::size_t h, const key_view& kv) {
     slot s;
-    s.hash = h;
     s.batch = fresh_batch(to_key_storage(kv));
     s.batch.sequence = open_order_++;  // orders open batches until sealed
     s.deadline = compute_deadline(s.batch);
@@ -491,7 +494,7 @@ class pipeline {
   std::size_t record_limit_;
   std::size_t max_open_;
   std::vector<slot> slots_;
-  std::vector<std::size_t> hashes_;  // slots_[i].hash, contiguous for the per-record scan
+  std::vector<std::size_t> hashes_;  // key hash of slots_[i], contiguous for the per-record scan
   std::size_t last_ = 0;
   std::optional<steady_time> earliest_deadline_;
   std::uint64_t next_sequence_ = 0;

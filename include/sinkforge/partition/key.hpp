@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/mix64.hpp>
 
 namespace sinkforge::inline v1 {
 
@@ -65,15 +66,8 @@ bool key_equals(const Storage& s, const View& v) {
   else return s == v;
 }
 
-// The splitmix64 finalizer: spreads integer keys (often small and sequential) over all hash bits.
-constexpr std::size_t mix_hash(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ull;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBull;
-  x ^= x >> 31;
-  return static_cast<std::size_t>(x);
-}
+// Integer keys are often small and sequential: spread them over all hash bits.
+constexpr std::size_t mix_hash(std::uint64_t x) noexcept { return static_cast<std::size_t>(detail::mix64(x)); }
 
 // A string key's fingerprint: its length and its first and last 8 bytes. The pipeline compares keys
 // whose fingerprints match, so a collision only costs a comparison; hashing every byte of every

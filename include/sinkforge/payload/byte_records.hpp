@@ -62,12 +62,8 @@ class byte_records {
 
   // Moves the newest record into `dst` (used when a record would overflow the byte budget).
   void move_last_to(byte_records& dst) {
-    const std::string_view last = (*this)[spans_.size() - 1];
-    dst.append_encoded(last);
-    const std::size_t cut =
-        spans_.back().begin - (spans_.size() > 1 ? frame_.separator.size() : 0);
-    spans_.pop_back();
-    buf_.truncate(cut);
+    dst.append_encoded((*this)[spans_.size() - 1]);
+    pop_last();
   }
   void pop_last() {
     const std::size_t cut =

@@ -31,12 +31,12 @@ class rows {
   }
   std::size_t last_record_bytes() const noexcept { return last_bytes_; }
   void move_last_to(rows& dst) {
-    bytes_ -= last_bytes_;
     dst.push(std::move(items_.back()));
-    items_.pop_back();
+    pop_last();
   }
+  // Undoes the latest push.
   void pop_last() {
-    bytes_ -= estimate(items_.back());
+    bytes_ -= last_bytes_;
     items_.pop_back();
   }
   void seal() noexcept {}

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 
+#include <sinkforge/detail/mix64.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/retry/concept.hpp>
 
@@ -82,10 +83,7 @@ struct exponential {
 
  private:
   static constexpr std::uint64_t splitmix(std::uint64_t x) noexcept {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
+    return detail::mix64(x + 0x9E3779B97F4A7C15ull);
   }
   static double uniform(state& s, double lo, double hi) noexcept {
     s.rng ^= s.rng << 13;

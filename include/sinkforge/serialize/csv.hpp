@@ -72,8 +72,7 @@ encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, cha
   } else if constexpr (boolean<T>) {
     b.append(v ? std::string_view("true") : std::string_view("false"));
   } else if constexpr (integer<T>) {
-    if constexpr (sizeof(T) == 1) write_integer(b, static_cast<int>(v));
-    else write_integer(b, v);
+    write_integer(b, v);
   } else if constexpr (std::is_floating_point_v<T>) {
     const bool ok = write_floating(b, v);
     if (!ok) return {encode_errc::non_finite_number, field};
@@ -88,7 +87,7 @@ encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, cha
     if (!write_csv_text(b, std::string_view(sinkforge_enum_name(v)), delimiter, rule))
       return {encode_errc::invalid_utf8, field};
   } else if constexpr (std::is_enum_v<T>) {
-    write_integer(b, +static_cast<std::underlying_type_t<T>>(v));  // + : a char-based enum is a number
+    write_integer(b, static_cast<std::underlying_type_t<T>>(v));
   }
   return {};
 }

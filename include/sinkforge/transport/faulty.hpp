@@ -26,10 +26,7 @@ struct faulty {
   static constexpr std::size_t max_concurrent_sends = sinkforge::max_concurrent_sends<Inner>;
 
   template <class T>
-  static constexpr bool accepts_record = [] {
-    if constexpr (requires { Inner::template accepts_record<T>; }) return Inner::template accepts_record<T>;
-    else return true;
-  }();
+  static constexpr bool accepts_record = transport_accepts_record<Inner, T>;
 
   template <class T>
   static consteval void check_record() {

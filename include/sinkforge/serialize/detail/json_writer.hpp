@@ -158,8 +158,7 @@ encode_status write_json(byte_buffer& b, const T& v, const char* field, const js
     if (v) b.append("true", 4);
     else b.append("false", 5);
   } else if constexpr (integer<T>) {
-    if constexpr (sizeof(T) == 1) write_integer(b, static_cast<int>(v));
-    else write_integer(b, v);
+    write_integer(b, v);
   } else if constexpr (std::is_floating_point_v<T>) {
     const bool ok = write_floating(b, v);
     if (SINKFORGE_UNLIKELY(!ok)) {
@@ -179,7 +178,7 @@ encode_status write_json(byte_buffer& b, const T& v, const char* field, const js
     if (!write_json_string(b, std::string_view(sinkforge_enum_name(v)), cx.utf8))
       return {encode_errc::invalid_utf8, field};
   } else if constexpr (std::is_enum_v<T>) {
-    write_json(b, +static_cast<std::underlying_type_t<T>>(v), field, cx);  // + : a char-based enum is a number
+    write_integer(b, static_cast<std::underlying_type_t<T>>(v));
   } else if constexpr (is_optional<T>) {
     if (v) return write_json(b, *v, field, cx);
     b.append("null", 4);

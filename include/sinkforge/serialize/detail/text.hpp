@@ -74,10 +74,11 @@ inline bool write_floating(byte_buffer& b, F v) {
   return true;
 }
 
+// Any integer, and char-sized ones as numbers too (promoted: to_chars of a char is not a digit rule).
 template <class I>
 inline void write_integer(byte_buffer& b, I v) {
   char* p = b.ensure(24);
-  auto r = std::to_chars(p, p + 24, v);
+  auto r = std::to_chars(p, p + 24, +v);
   b.commit_to(r.ptr);
 }
 
