@@ -62,10 +62,10 @@ import json, os, re, subprocess, sys, tempfile
 root, results, cxx, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 # (label, source, extra flags, held to the target). Runs go round-robin over the units so that a
 # change in the machine's load hits all of them alike.
-units = [("full_sink_sqlite.cpp", "full_sink_sqlite.cpp", [], True),
-         ("full_sink_file.cpp", "full_sink_file.cpp", [], True),
-         ("full_sink_sqlite.cpp, umbrella header", "full_sink_sqlite.cpp", ["-DSINKFORGE_PROBE_UMBRELLA"], False),
-         ("full_sink_sqlite.cpp, includes only", "full_sink_sqlite.cpp", ["-DSINKFORGE_PROBE_INCLUDES_ONLY"], False),
+units = [("full_sink.cpp (SQLite)", "full_sink.cpp", [], True),
+         ("full_sink.cpp -DSINKFORGE_PROBE_FILE (file)", "full_sink.cpp", ["-DSINKFORGE_PROBE_FILE"], True),
+         ("full_sink.cpp (SQLite), umbrella header", "full_sink.cpp", ["-DSINKFORGE_PROBE_UMBRELLA"], False),
+         ("full_sink.cpp (SQLite), includes only", "full_sink.cpp", ["-DSINKFORGE_PROBE_INCLUDES_ONLY"], False),
          ("empty_std.cpp", "empty_std.cpp", [], False)]
 out = {"command": f"/usr/bin/time -v {cxx} -std=c++20 -O2 -c", "runs": runs, "units": []}
 recs = [{"name": label, "target": target, "wall_s": [], "cpu_s": [], "max_rss_kb": []}
