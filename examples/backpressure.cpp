@@ -13,8 +13,9 @@ struct Tick {
   BOOST_HANA_DEFINE_STRUCT(Tick, (std::string, symbol), (double, price));
 };
 
-template <class Overflow>
-void run(const char* name, Overflow rule) {
+// `concurrency` is the policy under test: async{.when_full = ...} or async_drop_newest{}.
+template <class Delivery, class Concurrency>
+void run(const char* name, Delivery delivery, Concurrency concurrency) {
   sf::memory::buffer mem;
   // A slow downstream: every batch takes 2 ms.
   auto slow = sf::testing::inject_faults(mem, [](const sf::testing::fault_point&) -> std::optional<sf::send_result> {
@@ -23,7 +24,7 @@ void run(const char* name, Overflow rule) {
   });
   sf::metrics::counters metrics{.name = name};
   auto sink = sf::make_sink<Tick>(slow, metrics, sf::batch::max_records{50}, sf::partition::by<&Tick::symbol>,
-                                  sf::concurrency::async{.max_in_flight = 4, .buffer_records = 1000, .when_full = rule});
+                                  delivery, concurrency);
   int refused = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 50000; ++i) {
@@ -41,7 +42,12 @@ void run(const char* name, Overflow rule) {
 }
 
 int main() {
-  run("block", sf::concurrency::overflow::block);
-  run("drop_newest", sf::concurrency::overflow::drop_newest);
-  run("fail", sf::concurrency::overflow::fail);
+  using sf::concurrency::overflow;
+  run("block", sf::deliver::at_least_once,
+      sf::concurrency::async{.max_in_flight = 4, .buffer_records = 1000, .when_full = overflow::block});
+  // Dropping records is only allowed where the guarantee allows losing them.
+  run("drop_newest", sf::deliver::at_most_once,
+      sf::concurrency::async_drop_newest{.max_in_flight = 4, .buffer_records = 1000});
+  run("fail", sf::deliver::at_least_once,
+      sf::concurrency::async{.max_in_flight = 4, .buffer_records = 1000, .when_full = overflow::fail});
 }

@@ -22,8 +22,11 @@
 #include <sinkforge/concurrency/synchronous.hpp>
 #include <sinkforge/dead_letter/policy.hpp>
 #include <sinkforge/deliver/guarantee.hpp>
-#include <sinkforge/detail/compose.hpp>
-#include <sinkforge/detail/policies.hpp>
+#include <sinkforge/engine/compose.hpp>
+#include <sinkforge/engine/frontend.hpp>
+#include <sinkforge/engine/policies.hpp>
+#include <sinkforge/engine/rules.hpp>
+#include <sinkforge/engine/synchronous_sink.hpp>
 #include <sinkforge/metrics/concept.hpp>
 #include <sinkforge/metrics/none.hpp>
 #include <sinkforge/on_error.hpp>
@@ -69,168 +72,392 @@ struct resolved {
                                             clock_type, error_handler_type>;
 };
 
-// Step 1: the argument list itself. Each message starts with what to do.
+// Everything a rule may ask about one make_sink<T>(args...) call. `resolved` is named here but
+// instantiated only by the rules that read it, which run after the argument rules held.
 template <class T, class... Ps>
-inline constexpr bool arguments_valid =
-    std::is_object_v<T> && !std::is_const_v<T> && (policy<Ps> && ...) &&
-    count_of<family::transport, Ps...> == 1 && count_of<family::serializer, Ps...> <= 1 &&
-    count_of<family::batching, Ps...> <= 1 && count_of<family::retry, Ps...> <= 1 &&
-    count_of<family::delivery, Ps...> <= 1 && count_of<family::partition, Ps...> <= 1 &&
-    count_of<family::concurrency, Ps...> <= 1 && count_of<family::metrics, Ps...> <= 1 &&
-    count_of<family::dead_letter, Ps...> <= 1 && count_of<family::clock, Ps...> <= 1 &&
-    count_of<family::error_handler, Ps...> <= 1;
+struct composition {
+  using record = T;
+  using R = resolved<Ps...>;
+  template <class Family>
+  static constexpr std::size_t count = count_of<Family, Ps...>;
+  static constexpr bool explicit_retry = count_of<family::retry, Ps...> == 1;
+  static constexpr bool all_policies = (policy<Ps> && ...);
+  static constexpr std::size_t first_non_policy = [] {
+    constexpr bool is[] = {policy<Ps>..., false};
+    std::size_t i = 0;
+    while (i < sizeof...(Ps) && is[i]) ++i;
+    return i;
+  }();
+  template <std::size_t I>
+  using argument = typename nth_type<I, Ps...>::type;
+};
 
-template <class T, class... Ps>
-void check_arguments() {
-  static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
-                "sinkforge::make_sink<T>: T is the record type and must be a plain object type "
-                "(no reference, no const)");
-  static_assert((policy<Ps> && ...),
-                "sinkforge::make_sink<T>(...): every argument must be a sinkforge policy (a transport, "
-                "serializer, batching, retry, delivery, partition, concurrency, metrics, dead_letter, "
-                "clock or on_error policy); one argument is not");
-  static_assert(count_of<family::transport, Ps...> != 0,
-                "sinkforge::make_sink<T>(...): give a transport, e.g. sf::sqlite::table{...}, "
-                "sf::file::append{...} or sf::memory::buffer{}; there is none");
-  static_assert(count_of<family::transport, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give one transport; two were given (a sink writes to one "
-                "transport: compose two sinks to write to two)");
-  static_assert(count_of<family::serializer, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one serializer; two were given");
-  static_assert(count_of<family::batching, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): combine batching policies with |, e.g. "
-                "batch::max_records{500} | batch::max_age{200ms}; two were given separately");
-  static_assert(count_of<family::retry, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one retry policy; two were given");
-  static_assert(count_of<family::delivery, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one delivery guarantee; two were given");
-  static_assert(count_of<family::partition, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): combine partitioners with partition::composite(a, b); "
-                "two were given separately");
-  static_assert(count_of<family::concurrency, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one concurrency policy; two were given");
-  static_assert(count_of<family::metrics, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one metrics policy; two were given");
-  static_assert(count_of<family::dead_letter, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one dead-letter target; two were given");
-  static_assert(count_of<family::clock, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one clock; two were given");
-  static_assert(count_of<family::error_handler, Ps...> <= 1,
-                "sinkforge::make_sink<T>(...): give at most one on_error handler; two were given");
-}
+// Named so that the compiler's note shows the position (from 1) and the type of the argument.
+template <std::size_t Position, class Argument>
+inline constexpr bool argument_is_a_sinkforge_policy = policy<Argument>;
+// Named so that the note shows what the clock's now() returns.
+template <class Clock, class NowReturns>
+inline constexpr bool clock_now_returns_sinkforge_steady_time = std::is_same_v<NowReturns, steady_time>;
 
-// Step 2: the policies against the record type and against each other.
-template <class T, class R, bool ExplicitRetry>
-void check_composition() {
-  using Tr = typename R::transport_type;
-  using S = typename R::serializer_type;
-  static_assert(transport<Tr>, "sinkforge::make_sink: the transport is not movable");
-  // A serializer that rejects T and names itself in its own message (check_record) says why;
-  // any other gets the generic message.
-  if constexpr (requires {
-                  S::template check_record<T>();
-                  requires !S::template can_encode<T>;
-                })
-    S::template check_record<T>();
-  else static_assert(serializer_for<S, T>,
-                "sinkforge::make_sink<T>: the serializer cannot encode T. JSON/NDJSON need a struct adapted "
-                "with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are numbers, bool, "
-                "strings, enums, system_clock time points, std::optional, sequences, string-keyed maps or "
-                "adapted structs; CSV needs scalar members; raw needs strings or byte vectors");
-  if constexpr (serializer_for<S, T>) {
-    static_assert(transport_accepts_payload<Tr, payload_t<S, T>>,
-                  "sinkforge::make_sink: the serializer does not fit the transport: byte transports "
-                  "(ostream, file, rotating file) need a byte serializer (json, ndjson, csv, raw); "
-                  "SQL tables need serialize::columns");
-    if constexpr (requires { Tr::template check_record<T>(); }) Tr::template check_record<T>();
-    if constexpr (partitioner_for<typename R::partitioner_type, T> && transport_accepts_payload<Tr, payload_t<S, T>>) {
-      using key = key_storage_t<partition_key_view_t<typename R::partitioner_type, T>>;
-      static_assert(connection_for<connection_t<Tr, T, payload_t<S, T>>, record_batch<key, payload_t<S, T>>>,
-                    "sinkforge::make_sink: the transport cannot send these batches: its connection needs "
-                    "send(const sinkforge::record_batch<Key, Payload>&) returning sinkforge::send_result");
-    }
+// The composition rules, in the order they are checked; each message starts with what to do.
+namespace rules {
+
+template <class Family>
+struct at_most_one {
+  template <class C>
+  static constexpr bool holds = C::template count<Family> <= 1;
+  template <class C>
+  static void fail();
+};
+#define SINKFORGE_AT_MOST_ONE(family_tag, text)                                                              \
+  template <>                                                                                                \
+  template <class C>                                                                                         \
+  void at_most_one<family::family_tag>::fail() {                                                             \
+    static_assert(holds<C>, "sinkforge::make_sink<T>(...): " text);                                          \
   }
-  static_assert(batching_policy<typename R::batching_type>,
-                "sinkforge::make_sink: the batching policy has none of full/would_overflow/deadline hooks");
-  static_assert(retry_policy<typename R::retry_type>,
-                "sinkforge::make_sink: the retry policy must define state and next_delay(state&, ctx)");
-  static_assert(delivery_guarantee<typename R::delivery_type>,
-                "sinkforge::make_sink: the delivery policy must name a guarantee");
-  static_assert(!(R::delivery_type::value == guarantee::at_most_once && ExplicitRetry &&
-                  !std::is_same_v<typename R::retry_type, retry::none>),
-                "sinkforge::make_sink: deliver::at_most_once never retries; remove the retry policy or use "
-                "deliver::at_least_once");
-  static_assert(R::delivery_type::value != guarantee::exactly_once || transactional_transport<Tr>,
-                "sinkforge::make_sink: deliver::exactly_once needs a transport that can do two-phase commit "
-                "(a transactional_transport: prepare/commit/abort/recover); this transport cannot. Use "
-                "deliver::at_least_once, or a transactional transport");
-  static_assert(R::delivery_type::value != guarantee::exactly_once || !transactional_transport<Tr>,
-                "sinkforge::make_sink: this version defines exactly_once and transactional_transport but "
-                "does not yet drive two-phase commit; use deliver::at_least_once");
-  static_assert(partitioner_for<typename R::partitioner_type, T>,
-                "sinkforge::make_sink<T>: the partitioner reads a member T does not have; partition by a "
-                "member of T (partition::by<&T::member> or partition::by_name<\"member\">)");
-  static_assert(concurrency_policy<typename R::concurrency_type>,
-                "sinkforge::make_sink: the concurrency policy must say whether it is async");
-  static_assert(metrics_policy<typename R::metrics_type>,
-                "sinkforge::make_sink: the metrics policy lacks a hook (records_in, records_out, ...)");
-  static_assert(dead_letter_policy<typename R::dead_letter_type>,
-                "sinkforge::make_sink: the dead-letter policy must say whether it is enabled");
-  static_assert(clock_source<typename R::clock_type>,
-                "sinkforge::make_sink: the clock must provide now(), wall() and sleep_for()");
-  static_assert(error_handler<typename R::error_handler_type>,
-                "sinkforge::make_sink: on_error needs a callable taking const sinkforge::delivery_error&");
-}
+SINKFORGE_AT_MOST_ONE(serializer, "give at most one serializer; two were given")
+SINKFORGE_AT_MOST_ONE(batching, "combine batching policies with |, e.g. batch::max_records{500} | "
+                                "batch::max_age{200ms}; two were given separately")
+SINKFORGE_AT_MOST_ONE(retry, "give at most one retry policy; two were given")
+SINKFORGE_AT_MOST_ONE(delivery, "give at most one delivery guarantee; two were given")
+SINKFORGE_AT_MOST_ONE(partition, "combine partitioners with partition::composite(a, b); two were given separately")
+SINKFORGE_AT_MOST_ONE(concurrency, "give at most one concurrency policy; two were given")
+SINKFORGE_AT_MOST_ONE(metrics, "give at most one metrics policy; two were given")
+SINKFORGE_AT_MOST_ONE(dead_letter, "give at most one dead-letter target; two were given")
+SINKFORGE_AT_MOST_ONE(clock, "give at most one clock; two were given")
+SINKFORGE_AT_MOST_ONE(error_handler, "give at most one on_error handler; two were given")
+#undef SINKFORGE_AT_MOST_ONE
 
-template <class T, class R, bool ExplicitRetry>
-inline constexpr bool composition_valid = [] {
-  using Tr = typename R::transport_type;
-  using S = typename R::serializer_type;
-  if constexpr (!serializer_for<S, T>) return false;
-  else
-    return transport_accepts_payload<Tr, payload_t<S, T>> && transport_accepts_record<Tr, T> &&
-           partitioner_for<typename R::partitioner_type, T> &&
-           R::delivery_type::value != guarantee::exactly_once &&
-           !(R::delivery_type::value == guarantee::at_most_once && ExplicitRetry &&
-             !std::is_same_v<typename R::retry_type, retry::none>);
-}();
+struct record_is_plain {
+  template <class C>
+  static constexpr bool holds = std::is_object_v<typename C::record> && !std::is_const_v<typename C::record> &&
+                                !std::is_volatile_v<typename C::record>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink<T>: T is the record type and must be a plain object type "
+                            "(no reference, no const)");
+  }
+};
 
-struct invalid_sink {};
+struct arguments_are_policies {
+  template <class C>
+  static constexpr bool holds = C::all_policies;
+  template <class C>
+  static void fail() {
+    not_a_policy<C::first_non_policy + 1, typename C::template argument<C::first_non_policy>>();
+  }
+  template <std::size_t Position, class Argument>
+  static void not_a_policy() {
+    static_assert(argument_is_a_sinkforge_policy<Position, Argument>,
+                  "sinkforge::make_sink<T>(...): every argument must be a sinkforge policy (a transport, "
+                  "serializer, batching, retry, delivery, partition, concurrency, metrics, dead_letter, clock "
+                  "or on_error policy); the argument at the position (from 1) and of the type named in "
+                  "argument_is_a_sinkforge_policy<position, type> is not");
+  }
+};
+
+struct has_transport {
+  template <class C>
+  static constexpr bool holds = C::template count<family::transport> != 0;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink<T>(...): give a transport, e.g. sf::sqlite::table{...}, "
+                            "sf::file::append{...} or sf::memory::buffer{}; there is none");
+  }
+};
+
+struct one_transport {
+  template <class C>
+  static constexpr bool holds = C::template count<family::transport> <= 1;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink<T>(...): give one transport; two were given (a sink writes "
+                            "to one transport: compose two sinks to write to two)");
+  }
+};
+
+struct transport_movable {
+  template <class C>
+  static constexpr bool holds = transport<typename C::R::transport_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the transport is not movable");
+  }
+};
+
+struct serializer_encodes_record {
+  template <class C>
+  static constexpr bool holds = serializer_for<typename C::R::serializer_type, typename C::record>;
+  // A serializer that names itself in its own message (check_record) says why; any other gets
+  // the generic message.
+  template <class C>
+  static void fail() {
+    using S = typename C::R::serializer_type;
+    using T = typename C::record;
+    if constexpr (requires { S::template check_record<T>(); }) S::template check_record<T>();
+    else
+      static_assert(holds<C>,
+                    "sinkforge::make_sink<T>: the serializer cannot encode T. JSON/NDJSON need a struct "
+                    "adapted with BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT whose members are "
+                    "numbers, bool, strings, enums, system_clock time points, std::optional, sequences, "
+                    "string-keyed maps or adapted structs; CSV needs scalar members; raw needs strings or "
+                    "byte vectors");
+  }
+};
+
+struct serializer_fits_transport {
+  template <class C>
+  static constexpr bool holds =
+      transport_accepts_payload<typename C::R::transport_type,
+                                payload_t<typename C::R::serializer_type, typename C::record>>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the serializer does not fit the transport: byte transports "
+                            "(ostream, file, rotating file) need a byte serializer (json, ndjson, csv, raw); "
+                            "SQL tables need serialize::columns");
+  }
+};
+
+struct transport_stores_record {
+  template <class C>
+  static constexpr bool holds = transport_accepts_record<typename C::R::transport_type, typename C::record>;
+  template <class C>
+  static void fail() {
+    using Tr = typename C::R::transport_type;
+    if constexpr (requires { Tr::template check_record<typename C::record>(); })
+      Tr::template check_record<typename C::record>();
+    else static_assert(holds<C>, "sinkforge::make_sink<T>: the transport cannot store records of type T");
+  }
+};
+
+struct partitioner_reads_record {
+  template <class C>
+  static constexpr bool holds = partitioner_for<typename C::R::partitioner_type, typename C::record>;
+  template <class C>
+  static void fail() {
+    using Part = typename C::R::partitioner_type;
+    if constexpr (requires { Part::template check_record<typename C::record>(); })
+      Part::template check_record<typename C::record>();
+    else
+      static_assert(holds<C>, "sinkforge::make_sink<T>: the partitioner reads a member T does not have; "
+                              "partition by a member of T (partition::by<&T::member> or "
+                              "partition::by_name<\"member\">)");
+  }
+};
+
+struct connection_sends_batches {
+  template <class C>
+  static constexpr bool holds = [] {
+    using R = typename C::R;
+    using T = typename C::record;
+    using P = payload_t<typename R::serializer_type, T>;
+    using key = key_storage_t<partition_key_view_t<typename R::partitioner_type, T>>;
+    return connection_for<connection_t<typename R::transport_type, T, P>, record_batch<key, P>>;
+  }();
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the transport cannot send these batches: its connection "
+                            "needs send(const sinkforge::record_batch<Key, Payload>&) returning "
+                            "sinkforge::send_result");
+  }
+};
+
+struct batching_hooks {
+  template <class C>
+  static constexpr bool holds = batching_policy<typename C::R::batching_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the batching policy has none of full/would_overflow/deadline "
+                            "hooks");
+  }
+};
+
+struct retry_hooks {
+  template <class C>
+  static constexpr bool holds = retry_policy<typename C::R::retry_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the retry policy must define state and next_delay(state&, "
+                            "ctx)");
+  }
+};
+
+struct delivery_names_guarantee {
+  template <class C>
+  static constexpr bool holds = delivery_guarantee<typename C::R::delivery_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the delivery policy must name a guarantee");
+  }
+};
+
+struct at_most_once_without_retry {
+  template <class C>
+  static constexpr bool holds = !(C::R::delivery_type::value == guarantee::at_most_once && C::explicit_retry &&
+                                  !std::is_same_v<typename C::R::retry_type, retry::none>);
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: deliver::at_most_once never retries; remove the retry policy "
+                            "or use deliver::at_least_once");
+  }
+};
+
+struct exactly_once_needs_transactions {
+  template <class C>
+  static constexpr bool holds = C::R::delivery_type::value != guarantee::exactly_once ||
+                                transactional_transport<typename C::R::transport_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: deliver::exactly_once needs a transport that can do two-phase "
+                            "commit (a transactional_transport: prepare/commit/abort/recover); this transport "
+                            "cannot. Use deliver::at_least_once, or a transactional transport");
+  }
+};
+
+struct exactly_once_not_yet_driven {
+  template <class C>
+  static constexpr bool holds = C::R::delivery_type::value != guarantee::exactly_once;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: this version defines exactly_once and transactional_transport "
+                            "but does not yet drive two-phase commit; use deliver::at_least_once");
+  }
+};
+
+struct concurrency_hooks {
+  template <class C>
+  static constexpr bool holds = concurrency_policy<typename C::R::concurrency_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the concurrency policy must say whether it is async");
+  }
+};
+
+struct async_frontend_included {
+  template <class C>
+  static constexpr bool holds = requires { sizeof(frontend_of<C::R::concurrency_type::is_async>); };
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: concurrency::async needs the async frontend: "
+                            "#include <sinkforge/async.hpp>");
+  }
+};
+
+struct drops_only_at_most_once {
+  template <class C>
+  static constexpr bool holds = !drops_records<typename C::R::concurrency_type> ||
+                                C::R::delivery_type::value == guarantee::at_most_once;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: concurrency::async_drop_newest discards records when its "
+                            "buffer is full, which only deliver::at_most_once allows; use concurrency::async "
+                            "(when_full = block or fail) or add deliver::at_most_once");
+  }
+};
+
+struct metrics_hooks {
+  template <class C>
+  static constexpr bool holds = metrics_policy<typename C::R::metrics_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the metrics policy lacks a hook (records_in, records_out, "
+                            "...)");
+  }
+};
+
+struct dead_letter_hooks {
+  template <class C>
+  static constexpr bool holds = dead_letter_policy<typename C::R::dead_letter_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the dead-letter policy must say whether it is enabled");
+  }
+};
+
+struct clock_now_type {
+  template <class Clock>
+  static constexpr bool returns_steady_time = [] {
+    if constexpr (requires(const Clock& c) { c.now(); })
+      return clock_now_returns_sinkforge_steady_time<Clock, decltype(std::declval<const Clock&>().now())>;
+    else return true;  // a missing now() is clock_hooks' message
+  }();
+  template <class C>
+  static constexpr bool holds = returns_steady_time<typename C::R::clock_type>;
+  template <class C>
+  static void fail() {
+    using Clock = typename C::R::clock_type;
+    static_assert(clock_now_returns_sinkforge_steady_time<Clock, decltype(std::declval<const Clock&>().now())>,
+                  "sinkforge::make_sink: the clock's now() must return sinkforge::steady_time "
+                  "(std::chrono::steady_clock::time_point); it returns the type named second in "
+                  "clock_now_returns_sinkforge_steady_time<clock, type>");
+  }
+};
+
+struct clock_hooks {
+  template <class C>
+  static constexpr bool holds = clock_source<typename C::R::clock_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the clock must provide now() returning sinkforge::steady_time, "
+                            "wall() returning sinkforge::wall_time, and sleep_for(std::chrono::nanoseconds)");
+  }
+};
+
+struct error_handler_hooks {
+  template <class C>
+  static constexpr bool holds = error_handler<typename C::R::error_handler_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: on_error needs a callable taking const "
+                            "sinkforge::delivery_error&");
+  }
+};
+
+using all = rule_list<
+    // the argument list itself
+    record_is_plain, arguments_are_policies, has_transport, one_transport, at_most_one<family::serializer>,
+    at_most_one<family::batching>, at_most_one<family::retry>, at_most_one<family::delivery>,
+    at_most_one<family::partition>, at_most_one<family::concurrency>, at_most_one<family::metrics>,
+    at_most_one<family::dead_letter>, at_most_one<family::clock>, at_most_one<family::error_handler>,
+    // the policies against the record type and against each other
+    transport_movable, serializer_encodes_record, serializer_fits_transport, transport_stores_record,
+    partitioner_reads_record, connection_sends_batches, batching_hooks, retry_hooks, delivery_names_guarantee,
+    at_most_once_without_retry, exactly_once_needs_transactions, exactly_once_not_yet_driven,
+    concurrency_hooks, async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
+    clock_now_type, clock_hooks, error_handler_hooks>;
+
+}  // namespace rules
 
 }  // namespace detail
 
 template <class T, class... Args>
 auto make_sink(Args&&... args) {
-  detail::check_arguments<T, std::remove_cvref_t<Args>...>();
-  if constexpr (!detail::arguments_valid<T, std::remove_cvref_t<Args>...>) {
+  using composition = detail::composition<T, std::remove_cvref_t<Args>...>;
+  constexpr std::size_t broken = detail::first_broken_rule<composition, detail::rules::all>();
+  if constexpr (broken < detail::rules::all::size) {
+    detail::rules::all::at<broken>::template fail<composition>();
     return detail::invalid_sink{};
   } else {
     using R = detail::resolved<std::remove_cvref_t<Args>...>;
-    constexpr bool explicit_retry = detail::count_of<family::retry, std::remove_cvref_t<Args>...> == 1;
-    detail::check_composition<T, R, explicit_retry>();
-    if constexpr (!detail::composition_valid<T, R, explicit_retry>) {
-      return detail::invalid_sink{};
-    } else {
-      using P = typename R::policies_type;
-      using frontend = typename R::concurrency_type::template frontend<T, P>;
-      auto pick = [&]<class F, class Default>(std::type_identity<F>, std::type_identity<Default>) {
-        return detail::pick<F, Default>(args...);
-      };
-      using namespace std;
-      return frontend(P{
-          pick(type_identity<family::transport>{}, type_identity<typename R::transport_type>{}),
-          pick(type_identity<family::serializer>{}, type_identity<typename R::serializer_type>{}),
-          pick(type_identity<family::batching>{}, type_identity<typename R::batching_type>{}),
-          pick(type_identity<family::retry>{}, type_identity<typename R::retry_type>{}),
-          pick(type_identity<family::delivery>{}, type_identity<typename R::delivery_type>{}),
-          pick(type_identity<family::partition>{}, type_identity<typename R::partitioner_type>{}),
-          pick(type_identity<family::concurrency>{}, type_identity<typename R::concurrency_type>{}),
-          pick(type_identity<family::metrics>{}, type_identity<typename R::metrics_type>{}),
-          pick(type_identity<family::dead_letter>{}, type_identity<typename R::dead_letter_type>{}),
-          pick(type_identity<family::clock>{}, type_identity<typename R::clock_type>{}),
-          pick(type_identity<family::error_handler>{}, type_identity<typename R::error_handler_type>{}),
-      });
-    }
+    using P = typename R::policies_type;
+    using frontend = typename detail::frontend_of<R::concurrency_type::is_async>::template type<T, P>;
+    auto pick = [&]<class F, class Default>(std::type_identity<F>, std::type_identity<Default>) {
+      return detail::pick<F, Default>(args...);
+    };
+    using namespace std;
+    return frontend(P{
+        pick(type_identity<family::transport>{}, type_identity<typename R::transport_type>{}),
+        pick(type_identity<family::serializer>{}, type_identity<typename R::serializer_type>{}),
+        pick(type_identity<family::batching>{}, type_identity<typename R::batching_type>{}),
+        pick(type_identity<family::retry>{}, type_identity<typename R::retry_type>{}),
+        pick(type_identity<family::delivery>{}, type_identity<typename R::delivery_type>{}),
+        pick(type_identity<family::partition>{}, type_identity<typename R::partitioner_type>{}),
+        pick(type_identity<family::concurrency>{}, type_identity<typename R::concurrency_type>{}),
+        pick(type_identity<family::metrics>{}, type_identity<typename R::metrics_type>{}),
+        pick(type_identity<family::dead_letter>{}, type_identity<typename R::dead_letter_type>{}),
+        pick(type_identity<family::clock>{}, type_identity<typename R::clock_type>{}),
+        pick(type_identity<family::error_handler>{}, type_identity<typename R::error_handler_type>{}),
+    });
   }
 }
 

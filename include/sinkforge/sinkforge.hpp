@@ -7,7 +7,7 @@
 #include <sinkforge/batch/max_records.hpp>
 #include <sinkforge/batch/per_partition.hpp>
 #include <sinkforge/clock.hpp>
-#include <sinkforge/concurrency/async.hpp>
+#include <sinkforge/async.hpp>
 #include <sinkforge/concurrency/synchronous.hpp>
 #include <sinkforge/dead_letter/policy.hpp>
 #include <sinkforge/deliver/guarantee.hpp>

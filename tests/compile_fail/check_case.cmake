@@ -19,11 +19,12 @@ foreach(var COMPILER SOURCE CASE INCLUDE_DIRS)
 endforeach()
 
 file(READ "${SOURCE}" text)
-string(REGEX MATCH "#if defined\\(CASE_${CASE}\\)[ \t]*\n// expect(: compiles| error: [^\n]+)\n" block "${text}")
+string(REGEX MATCH "#if defined\\(CASE_${CASE}\\)[ \t]*\n// expect(: compiles| error: [^\n]+)\n((// and: [^\n]+\n)*)" block "${text}")
 if(NOT block)
   message(FATAL_ERROR "${SOURCE}: no `#if defined(CASE_${CASE})` followed by an `// expect` line")
 endif()
 set(expect "${CMAKE_MATCH_1}")
+set(also_lines "${CMAKE_MATCH_2}")
 
 string(REPLACE "|" ";" implicit "${IMPLICIT_DIRS}")
 string(REPLACE "|" ";" dirs "${INCLUDE_DIRS}")
@@ -56,9 +57,33 @@ endif()
 if(NOT status MATCHES "^[0-9]+$")
   message(FATAL_ERROR "case ${CASE}: the compiler did not run (${status})\ncommand: ${command_line}")
 endif()
+# The first error printed must be the static_assert, and the only one: a program that goes on to
+# use the sink must not bury the message under errors about the sink's members.
+string(REPLACE ";" "," listable "${output}")  # a ';' in a message would split the list
+string(REGEX MATCHALL "[^\n]*: error: [^\n]*" errors "${listable}")
+list(LENGTH errors error_count)
+list(GET errors 0 first_error)
+if(NOT first_error MATCHES "static[ _]assert(ion)? failed")
+  message(FATAL_ERROR "case ${CASE}: the first error is not sinkforge's static_assert:\n  ${first_error}\n"
+                      "command: ${command_line}\n${output}")
+endif()
+if(NOT error_count EQUAL 1)
+  message(FATAL_ERROR "case ${CASE}: ${error_count} errors; the static_assert must be the only one\n"
+                      "command: ${command_line}\n${output}")
+endif()
 # Clang prints the failed condition before the text, over several lines when the condition does.
 if(NOT output MATCHES "static[ _]assert(ion)? failed.*${regex}")
   message(FATAL_ERROR "case ${CASE} failed to compile as it must, but no static_assert message matches\n"
                       "  ${regex}\ncommand: ${command_line}\n${output}")
 endif()
-message(STATUS "case ${CASE}: rejected with a static_assert matching `${regex}`")
+string(REGEX MATCHALL "// and: [^\n]+" also "${also_lines}")
+foreach(line IN LISTS also)
+  string(REGEX REPLACE "^// and: " "" also_regex "${line}")
+  if(NOT output MATCHES "${also_regex}")
+    message(FATAL_ERROR "case ${CASE}: the output does not match `${also_regex}`\n"
+                        "command: ${command_line}\n${output}")
+  endif()
+endforeach()
+string(REGEX MATCHALL "\n" newlines "${output}")
+list(LENGTH newlines output_lines)
+message(STATUS "case ${CASE}: rejected with one static_assert matching `${regex}` (${output_lines} lines)")

@@ -4,23 +4,11 @@
 #pragma once
 #include <sinkforge/concurrency/concept.hpp>
 
-namespace sinkforge::inline v1 {
-namespace detail {
-template <class T, class P>
-class synchronous_sink;
-}
-
-namespace concurrency {
+namespace sinkforge::inline v1::concurrency {
 
 struct synchronous {
   using policy_family = family::concurrency;
   static constexpr bool is_async = false;
-
-  template <class T, class P>
-  using frontend = detail::synchronous_sink<T, P>;
 };
 
-}  // namespace concurrency
-}  // namespace sinkforge::inline v1
-
-#include <sinkforge/detail/synchronous_sink.hpp>
+}  // namespace sinkforge::inline v1::concurrency

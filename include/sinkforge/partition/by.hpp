@@ -36,12 +36,22 @@ template <auto Member>
 struct by_member {
   using policy_family = family::partition;
   using member_info = detail::member_pointer<decltype(Member)>;
-  static_assert(detail::keyable<typename member_info::value_type>,
-                "sinkforge: partition::by<&T::m> needs a string, integer, enum or bool member; "
-                "use partition::time_bucket for time points");
 
   template <class T>
-  static constexpr bool applies_to = std::is_base_of_v<typename member_info::class_type, T>;
+  static constexpr bool applies_to = detail::keyable<typename member_info::value_type> &&
+                                     std::is_base_of_v<typename member_info::class_type, T>;
+  // make_sink's message when applies_to<T> is false.
+  template <class T>
+  static consteval void check_record() {
+    if constexpr (!detail::keyable<typename member_info::value_type>)
+      static_assert(detail::keyable<typename member_info::value_type>,
+                    "sinkforge: partition::by<&T::m> needs a string, integer, enum or bool member; "
+                    "use partition::time_bucket for time points");
+    else
+      static_assert(std::is_base_of_v<typename member_info::class_type, T>,
+                    "sinkforge::make_sink<T>: the partitioner reads a member T does not have; partition by a "
+                    "member of T (partition::by<&T::member> or partition::by_name<\"member\">)");
+  }
 
   template <class T>
   constexpr auto key(const T& record) const noexcept {

@@ -21,6 +21,13 @@ struct framing {
   std::string_view suffix{};
 };
 
+// How a reader finds the end of a whole record in a byte stream: every record ends with
+// `terminator`, which may also stand inside a `quote`d field (CSV). A zero terminator: unknown.
+struct record_boundary {
+  char terminator = 0;
+  char quote = 0;
+};
+
 class byte_records {
  public:
   byte_records() = default;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <sinkforge/error.hpp>
+#include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/policy.hpp>
 
 namespace sinkforge::inline v1 {
@@ -30,6 +31,14 @@ template <class S, class T>
 std::string preamble_of(const S& s) {
   if constexpr (requires { s.template preamble<T>(); }) return s.template preamble<T>();
   else return {};
+}
+
+// Where a whole record ends in the serializer's output, for a transport that reopens a file a
+// writer may have left mid-record; unknown (no terminator) when the serializer does not say.
+template <class S>
+constexpr record_boundary boundary_of(const S& s) {
+  if constexpr (requires { s.boundary(); }) return s.boundary();
+  else return record_boundary{};
 }
 }  // namespace serialize
 

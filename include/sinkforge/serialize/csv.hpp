@@ -121,6 +121,9 @@ struct csv {
     return byte_records(framing{});
   }
 
+  // Every record ends in "\r\n"; a quoted field may hold a line break too.
+  static constexpr record_boundary boundary() noexcept { return {'\n', '"'}; }
+
   void validate() const {
     const auto c = static_cast<unsigned char>(delimiter);
     if (c == '"' || c == '\r' || c == '\n' || c >= 0x80)

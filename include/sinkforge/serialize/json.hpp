@@ -32,6 +32,9 @@ struct ndjson {
   static constexpr framing frame{"", "", ""};
   invalid_utf8 utf8 = invalid_utf8::replace;
 
+  // Every record ends in '\n', which a record never holds unescaped.
+  static constexpr record_boundary boundary() noexcept { return {'\n', 0}; }
+
   template <class T>
   byte_records make_payload() const {
     return byte_records(frame);

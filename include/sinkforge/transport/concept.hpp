@@ -19,17 +19,33 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sinkforge/error.hpp>
+#include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/policy.hpp>
 #include <sinkforge/record_batch.hpp>
 
 namespace sinkforge::inline v1 {
 
+// Something a transport found and repaired outside a send (a torn tail it cut from a file it
+// reopened): the sink hands it to on_error as a delivery_error of one entry.
+struct transport_notice {
+  std::string payload;  // the bytes concerned, or a part of them
+  std::string reason;
+};
+
 // What a transport learns of the sink when it opens.
 struct transport_context {
-  std::string preamble;  // bytes to write first in every new file (CSV header), may be empty
+  std::string preamble;       // bytes to write first in every new file (CSV header), may be empty
+  record_boundary boundary;   // how the serializer ends a record (for repairing torn files)
+  void* notice_target = nullptr;
+  void (*notice_fn)(void*, transport_notice&&) = nullptr;
+
+  void notice(transport_notice&& n) const {
+    if (notice_fn) notice_fn(notice_target, std::move(n));
+  }
 };
 
 template <class Tr>

@@ -1,6 +1,12 @@
 // file::append: every batch is appended to one file with a single write(2) (looping over short
 // writes). `sync` decides durability: never (the OS flushes) or per_batch (fdatasync after each).
 // CSV's header row is written when the file is new or empty.
+//
+// A batch lands whole or not at all: a failed or short write (ENOSPC, EFBIG, EIO) or fdatasync
+// cuts the file back to where the batch began before the failure is reported or retried. Opening a
+// file whose last record is incomplete (a writer killed mid-write) cuts that torn tail and reports
+// it through on_error. The tail is found by the serializer's record terminator (ndjson, csv); json
+// and raw output are not checked.
 #pragma once
 #include <string>
 #include <system_error>
@@ -26,7 +32,7 @@ struct append {
     connection(detail::append_file f, file::sync s) : file_(std::move(f)), sync_(s) {}
     template <class K>
     send_result send(const record_batch<K, byte_records>& b) {
-      return file_.append(b.records.bytes(), b.sequence, b.attempt, sync_);
+      return file_.append(b.records.bytes(), sync_);
     }
     void flush() {
       if (sync_ != file::sync::never)
@@ -45,8 +51,10 @@ struct append {
   connection open(const transport_context& cx) const {
     if (path.empty()) throw config_error("file::append.path", "must not be empty");
     detail::append_file f;
-    if (int e = f.open(path, cx.preamble, static_cast<mode_t>(mode)))
+    detail::torn_tail torn;
+    if (int e = f.open(path, cx.preamble, static_cast<mode_t>(mode), false, cx.boundary, &torn))
       throw config_error("file::append.path", "cannot open '" + path + "': " + std::strerror(e));
+    if (torn.cut_bytes) cx.notice(detail::torn_notice(path, std::move(torn)));
     return connection(std::move(f), sync);
   }
 };

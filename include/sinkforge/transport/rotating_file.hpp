@@ -6,7 +6,10 @@
 //   {date} the UTC date the file was opened, 2026-11-23
 //   {seq}  a per-key counter, 000000, 000001, ... (skips names that already exist)
 // A file is created with O_EXCL, so an existing file is never appended to or overwritten.
-// A batch is never split across files. CSV's header row starts every file.
+// A batch is never split across files, and lands whole or not at all (see file::append). CSV's
+// header row starts every file. On opening, files in `directory` whose names the template renders
+// and whose last record is incomplete (a writer killed mid-write) have that torn tail cut, and
+// each cut is reported through on_error.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -17,6 +20,8 @@
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
+
+#include <dirent.h>
 
 #include <sinkforge/partition/key.hpp>
 #include <sinkforge/payload/byte_records.hpp>
@@ -51,6 +56,9 @@ struct rotating {
   class connection;
   template <class T, class P>
   connection open(const transport_context& cx) const;
+
+ private:
+  void repair_torn_files(const transport_context& cx) const;
 };
 
 class rotating::connection {
@@ -63,15 +71,11 @@ class rotating::connection {
       current& c = files_[key];
       c.last_use = ++use_counter_;
       const auto bytes = b.records.bytes();
-      const bool resuming = b.attempt > 1 && c.file.is_open() && c.resume_sequence == b.sequence;
-      if (!resuming && needs_rotation(c, bytes.size(), b.records.size(), b.opened_wall)) {
+      if (needs_rotation(c, bytes.size(), b.records.size(), b.opened_wall)) {
         if (auto r = open_next(key, c, b.opened_wall); !r.ok()) return r;
       }
-      send_result r = c.file.append(bytes, b.sequence, b.attempt, cfg_.sync);
-      if (!r.ok()) {
-        c.resume_sequence = b.sequence;
-        return r;
-      }
+      send_result r = c.file.append(bytes, cfg_.sync);
+      if (!r.ok()) return r;  // the file is as it was before the batch
       c.records += b.records.size();
       close_idle();
       return r;
@@ -95,11 +99,10 @@ class rotating::connection {
       wall_time opened{};
       std::uint64_t next_seq = 0;
       std::uint64_t last_use = 0;
-      std::uint64_t resume_sequence = UINT64_MAX;
     };
 
     bool needs_rotation(const current& c, std::size_t bytes, std::size_t records, wall_time now) const {
-      if (!c.file.is_open()) return true;
+      if (!c.file.is_open() || c.file.broken()) return true;
       const bool has_data = c.records > 0;
       if (has_data && c.file.size() + bytes > cfg_.max_bytes) return true;
       if (has_data && cfg_.max_records && c.records + records > cfg_.max_records) return true;
@@ -188,12 +191,68 @@ class rotating::connection {
 
 
 
+// Whether `file` is a name `tpl` renders: {key} as [A-Za-z0-9._-]+, {time} as 20261123T091845Z,
+// {date} as 2026-11-23, {seq} as six or more digits; everything else literally.
+inline bool matches_name_template(std::string_view tpl, std::string_view file) {
+  auto digits = [](std::string_view s, std::size_t at, std::size_t n) {
+    if (at + n > s.size()) return false;
+    for (std::size_t i = at; i < at + n; ++i)
+      if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+  };
+  if (tpl.empty()) return file.empty();
+  if (tpl.starts_with("{key}")) {
+    for (std::size_t n = 1; n <= file.size(); ++n) {
+      const char ch = file[n - 1];
+      const bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                        ch == '.' || ch == '_' || ch == '-';
+      if (!safe) return false;
+      if (matches_name_template(tpl.substr(5), file.substr(n))) return true;
+    }
+    return false;
+  }
+  if (tpl.starts_with("{time}"))
+    return digits(file, 0, 8) && file.size() > 15 && file[8] == 'T' && digits(file, 9, 6) && file[15] == 'Z' &&
+           matches_name_template(tpl.substr(6), file.substr(16));
+  if (tpl.starts_with("{date}"))
+    return digits(file, 0, 4) && file.size() > 9 && file[4] == '-' && digits(file, 5, 2) && file[7] == '-' &&
+           digits(file, 8, 2) && matches_name_template(tpl.substr(6), file.substr(10));
+  if (tpl.starts_with("{seq}")) {
+    std::size_t n = 0;
+    while (n < file.size() && file[n] >= '0' && file[n] <= '9') ++n;
+    for (; n >= 6; --n)
+      if (matches_name_template(tpl.substr(5), file.substr(n))) return true;
+    return false;
+  }
+  return !file.empty() && file[0] == tpl[0] && matches_name_template(tpl.substr(1), file.substr(1));
+}
+
 template <class T, class P>
 rotating::connection rotating::open(const transport_context& cx) const {
   validate();
   if (const int e = detail::make_directories(directory))
     throw config_error("file::rotating.directory", "cannot create '" + directory + "': " + std::strerror(e));
+  repair_torn_files(cx);
   return connection(*this, cx.preamble);
+}
+
+// Files this sink's name template renders may end mid-record after a crash; a new sink never
+// appends to them (it creates new files), so it cuts their torn tails here, once.
+inline void rotating::repair_torn_files(const transport_context& cx) const {
+  if (cx.boundary.terminator == 0) return;
+  DIR* dir = ::opendir(directory.c_str());
+  if (!dir) return;
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir))
+    if (matches_name_template(name, entry->d_name)) names.emplace_back(entry->d_name);
+  ::closedir(dir);
+  for (const std::string& file_name : names) {
+    const std::string path = detail::join_path(directory, file_name);
+    detail::append_file f;
+    detail::torn_tail torn;
+    if (f.open(path, {}, static_cast<mode_t>(mode), false, cx.boundary, &torn) != 0) continue;
+    if (torn.cut_bytes) cx.notice(detail::torn_notice(path, std::move(torn)));
+  }
 }
 
 }  // namespace sinkforge::inline v1::file

@@ -70,7 +70,7 @@ class pipeline {
   // Takes one record; calls dispatch(batch_type&&) for every batch it seals.
   template <class U, class Dispatch>
   void accept(U&& record, Dispatch&& dispatch) {
-    policies_.metrics.records_in(1);
+    if constexpr (!Threaded) policies_.metrics.records_in(1);  // the async frontend counts at write()
     const key_view kv = policies_.partitioner.key(record);
     slot& s = slot_for(kv, dispatch);
     auto& records = s.batch.records;
@@ -247,6 +247,44 @@ class pipeline {
 
   SINKFORGE_COLD void throw_unreported() { throw delivery_error(take_unreported()); }
 
+  // A repair the transport made is no failure of a record: it goes to on_error only.
+  SINKFORGE_COLD void report_notice(transport_notice&& n) noexcept {
+    try {
+      std::vector<failed_record> entry(1);
+      entry[0].payload = std::move(n.payload);
+      entry[0].reason = std::move(n.reason);
+      entry[0].kind = failure_kind::invalid_record;
+      policies_.on_error(delivery_error(std::move(entry)));
+    } catch (...) {
+    }
+  }
+
+ public:
+  // What a destructor caught while closing: a delivery_error goes to on_error as it is; any other
+  // failure becomes one fatal entry naming it. Never throws.
+  SINKFORGE_COLD void report_close_failure(std::exception_ptr failure) noexcept {
+    try {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const delivery_error& e) {
+        policies_.on_error(e);
+      } catch (const std::exception& e) {
+        policies_.on_error(close_failure(e.what()));
+      } catch (...) {
+        policies_.on_error(close_failure("a non-standard exception"));
+      }
+    } catch (...) {
+    }
+  }
+
+ private:
+  SINKFORGE_COLD static delivery_error close_failure(const char* what) {
+    std::vector<failed_record> entry(1);
+    entry[0].reason = concat({"close failed: ", what});
+    entry[0].kind = failure_kind::fatal;
+    return delivery_error(std::move(entry));
+  }
+
   template <class Records>
   SINKFORGE_COLD void reject_oversize(Records& records, const key_view& kv) {
     const std::size_t bytes = records.last_record_bytes();
@@ -279,7 +317,11 @@ class pipeline {
   }
 
   connection_type open_connection() {
-    transport_context cx{serialize::preamble_of<serializer_type, T>(policies_.serializer)};
+    transport_context cx{serialize::preamble_of<serializer_type, T>(policies_.serializer),
+                         serialize::boundary_of(policies_.serializer), this,
+                         [](void* self, transport_notice&& n) {
+                           static_cast<pipeline*>(self)->report_notice(std::move(n));
+                         }};
     return transport_detail::open<transport_type, T, payload_type>(policies_.transport, cx);
   }
 
@@ -457,7 +499,7 @@ class pipeline {
 
   SINKFORGE_COLD void route(std::vector<failed_record>&& lost) {
     if (lost.empty()) return;
-    policies_.metrics.failed(lost.size());
+    // Each record ends in one terminal counter: dead_lettered, or failed when it is reported.
     if constexpr (P::dead_letter_type::enabled) {
       const std::size_t n = lost.size();
       std::unique_lock lock(dead_letter_mutex_);
@@ -469,6 +511,7 @@ class pipeline {
         for (auto& f : lost) f.reason += concat({" (dead-letter target failed: ", e.what(), ")"});
       }
     }
+    policies_.metrics.failed(lost.size());
     keep_for_report(std::move(lost));
   }
 

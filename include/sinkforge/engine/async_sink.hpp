@@ -15,8 +15,9 @@
 #include <vector>
 
 #include <sinkforge/concurrency/async.hpp>
-#include <sinkforge/detail/pipeline.hpp>
-#include <sinkforge/detail/sink_base.hpp>
+#include <sinkforge/engine/frontend.hpp>
+#include <sinkforge/engine/pipeline.hpp>
+#include <sinkforge/engine/sink_base.hpp>
 
 namespace sinkforge::inline v1::detail {
 
@@ -25,6 +26,7 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   using core_type = pipeline<T, P, true>;
   using batch_type = typename core_type::batch_type;
   using key_type = typename core_type::key_type;
+  using concurrency_type = typename P::concurrency_type;
 
  public:
   using record_type = T;
@@ -44,11 +46,14 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   async_sink(const async_sink&) = delete;
   async_sink& operator=(const async_sink&) = delete;
 
-  // Failures were already handed to on_error when they happened; the destructor only closes.
+  // Undelivered records were handed to on_error when they failed; any other failure of closing
+  // (a transport's flush, a stopped dispatcher) reaches on_error here, as the destructor cannot throw.
   ~async_sink() {
     try {
       close();
+    } catch (const delivery_error&) {
     } catch (...) {
+      core_.report_close_failure(std::current_exception());
     }
   }
 
@@ -57,6 +62,10 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   template <record_range<T> R>
   void write(R&& records) {
     this->write_range(static_cast<R&&>(records));
+  }
+  template <foreign_to<T> U>
+  void write(U&&) {
+    this->template reject_foreign<U>();
   }
 
   // Wakes the dispatcher to seal batches whose max_age has passed (it also wakes by itself).
@@ -121,6 +130,24 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
       rethrow_dispatcher_failure();
     }
     if (incoming_.size() >= cfg_.buffer_records) {
+      if constexpr (drops_records<concurrency_type>) {
+        core_.metrics().records_in(1);
+        core_.metrics().dropped(1);
+        return;
+      } else {
+        enqueue_into_full(lock);
+      }
+    }
+    const bool was_empty = incoming_.empty();
+    incoming_.push_back(static_cast<U&&>(record));
+    core_.metrics().records_in(1);
+    core_.metrics().buffered(1);
+    lock.unlock();
+    if (was_empty) cv_work_.notify_one();
+  }
+
+  // Waits for room or throws, per when_full. A record not taken is not counted as written.
+  void enqueue_into_full(std::unique_lock<std::mutex>& lock) {
       switch (cfg_.when_full) {
         case concurrency::overflow::block:
           cv_space_.wait(lock, [&] {
@@ -132,19 +159,10 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
             rethrow_dispatcher_failure();
           }
           break;
-        case concurrency::overflow::drop_newest:
-          core_.metrics().dropped(1);
-          return;
         case concurrency::overflow::fail:
           throw backpressure_error("sinkforge: async buffer full (" + std::to_string(cfg_.buffer_records) +
                                    " records); the record was not taken");
       }
-    }
-    const bool was_empty = incoming_.empty();
-    incoming_.push_back(static_cast<U&&>(record));
-    core_.metrics().buffered(1);
-    lock.unlock();
-    if (was_empty) cv_work_.notify_one();
   }
 
   void dispatch_loop() {
@@ -281,7 +299,7 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
   }
 
   core_type core_;
-  concurrency::async cfg_;
+  concurrency_type cfg_;
 
   // Records between write() and the dispatcher.
   mutable std::mutex m_;
@@ -301,6 +319,12 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
 
   std::thread dispatcher_;
   std::vector<std::thread> senders_;
+};
+
+template <>
+struct frontend_of<true> {
+  template <class T, class P>
+  using type = async_sink<T, P>;
 };
 
 }  // namespace sinkforge::inline v1::detail

@@ -1,14 +1,14 @@
 // The synchronous frontend: the caller's thread runs the whole pipeline.
 #pragma once
-#include <cstdio>
 #include <exception>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include <sinkforge/detail/concat.hpp>
-#include <sinkforge/detail/pipeline.hpp>
-#include <sinkforge/detail/sink_base.hpp>
+#include <sinkforge/engine/frontend.hpp>
+#include <sinkforge/engine/pipeline.hpp>
+#include <sinkforge/engine/sink_base.hpp>
 
 namespace sinkforge::inline v1::detail {
 
@@ -30,11 +30,9 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     if (closed_) return;
     try {
       close();
-    } catch (const delivery_error& e) {
-      report(e);
-    } catch (const std::exception& e) {
-      report_close_failure(e);
     } catch (...) {
+      // Undelivered records (delivery_error) and any other failure of closing reach on_error.
+      core_.report_close_failure(std::current_exception());
     }
   }
 
@@ -45,6 +43,10 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   template <record_range<T> R>
   void write(R&& records) {
     this->write_range(static_cast<R&&>(records));
+  }
+  template <foreign_to<T> U>
+  void write(U&&) {
+    this->template reject_foreign<U>();
   }
 
   // Seals batches whose max_age has passed (also done on every write).
@@ -98,25 +100,14 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     core_.throw_if_unreported();
   }
 
-  SINKFORGE_COLD void report_close_failure(const std::exception& e) noexcept {
-    try {
-      std::vector<failed_record> what(1);
-      what[0].reason = concat({"close failed: ", e.what()});
-      what[0].kind = failure_kind::fatal;
-      report(delivery_error(std::move(what)));
-    } catch (...) {
-    }
-  }
-
-  void report(const delivery_error& e) noexcept {
-    try {
-      core_.policies().on_error(e);
-    } catch (...) {
-    }
-  }
-
   core_type core_;
   bool closed_ = false;
+};
+
+template <>
+struct frontend_of<false> {
+  template <class T, class P>
+  using type = synchronous_sink<T, P>;
 };
 
 }  // namespace sinkforge::inline v1::detail
