@@ -88,8 +88,10 @@ class SinkforgeConan(ConanFile):
 
         # Conan checks that the components use every direct requirement, counting the platform
         # ones too (once any component names a packaged dependency), though none can be named.
-        direct = {r.ref.name for r, _ in self.dependencies.items() if r.direct and not r.build}
-        self.cpp_info.ignored_requires = sorted(n for n in direct if not self._packaged(n))
+        # (Conan versions before that check have no ignored_requires.)
+        if hasattr(self.cpp_info, "ignored_requires"):
+            direct = {r.ref.name for r, _ in self.dependencies.items() if r.direct and not r.build}
+            self.cpp_info.ignored_requires = sorted(n for n in direct if not self._packaged(n))
 
     def _packaged(self, name):
         # A dependency the profile declares in [platform_requires] (the system's Boost, range-v3 or
