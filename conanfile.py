@@ -25,8 +25,16 @@ class SinkforgeConan(ConanFile):
         basic_layout(self, src_folder=".")
 
     def requirements(self):
-        # Header-only: every dependency's headers (and SQLite's library) reach the consumer.
-        self.requires("boost/[>=1.74.0 <2]", transitive_headers=True)
+        # Header-only: each dependency's headers reach the consumer (transitive_headers).
+        #
+        # Of Boost, only Boost.Hana is used, and Hana is header-only: the requirement takes Boost's
+        # headers and never a Boost library (libs=False), and package_info() names only the
+        # `boost::headers` component (conan-center's Boost::headers target). The recipe does not set
+        # `boost/*:header_only=True` for the consumer: an option set here would override a program
+        # that also links compiled Boost libraries, and a [platform_requires] package (Debian's
+        # Boost, see cmake/conan/) takes no options at all. A program that needs no compiled Boost
+        # library passes -o boost/*:header_only=True to skip building them.
+        self.requires("boost/[>=1.74.0 <2]", transitive_headers=True, libs=False)
         self.requires("range-v3/[>=0.11.0 <1]", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.31.0 <4]", transitive_headers=True, transitive_libs=True)
@@ -40,18 +48,24 @@ class SinkforgeConan(ConanFile):
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
         copy(self, "*.hpp", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        copy(self, "sinkforge-components.cmake", os.path.join(self.source_folder, "cmake"),
+             os.path.join(self.package_folder, "cmake"))
 
     def package_info(self):
+        # The same targets as the CMake package: sinkforge::sinkforge (the core, no SQLite) and, with
+        # with_sqlite, sinkforge::sqlite. CMakeDeps also makes the package-wide target the union of
+        # all components; were it sinkforge::sinkforge, linking the core would link SQLite too, so
+        # it has a name of its own that no program needs.
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
         self.cpp_info.set_property("cmake_file_name", "sinkforge")
-        self.cpp_info.set_property("cmake_target_name", "sinkforge::sinkforge")
+        self.cpp_info.set_property("cmake_target_name", "sinkforge::conan_all")
+        # Checks find_package(sinkforge COMPONENTS ...) as the CMake package does: an unknown or
+        # absent component is not found (CMakeDeps itself accepts any name).
+        self.cpp_info.set_property("cmake_build_modules", [os.path.join("cmake", "sinkforge-components.cmake")])
 
-        # Conan's CMakeDeps makes the package target, sinkforge::sinkforge, the union of the
-        # components: with with_sqlite it also carries SQLite. A program that must not link SQLite
-        # builds with -o sinkforge/*:with_sqlite=False.
         core = self.cpp_info.components["core"]
-        core.set_property("cmake_target_name", "sinkforge::core")
+        core.set_property("cmake_target_name", "sinkforge::sinkforge")
         core.bindirs = []
         core.libdirs = []
         if self._packaged("boost"):
@@ -71,6 +85,13 @@ class SinkforgeConan(ConanFile):
                 sqlite.requires.append("sqlite3::sqlite3")
             else:
                 sqlite.system_libs = ["sqlite3"]
+
+        # Conan checks that the components use every direct requirement, counting the platform
+        # ones too (once any component names a packaged dependency), though none can be named.
+        # (Conan versions before that check have no ignored_requires.)
+        if hasattr(self.cpp_info, "ignored_requires"):
+            direct = {r.ref.name for r, _ in self.dependencies.items() if r.direct and not r.build}
+            self.cpp_info.ignored_requires = sorted(n for n in direct if not self._packaged(n))
 
     def _packaged(self, name):
         # A dependency the profile declares in [platform_requires] (the system's Boost, range-v3 or

@@ -18,4 +18,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config-ve
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config-version.cmake
+              ${CMAKE_CURRENT_SOURCE_DIR}/cmake/sinkforge-components.cmake
         DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)

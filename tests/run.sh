@@ -39,9 +39,12 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   run_ctest --test-dir build/tsan --output-on-failure -R '^test_(async|transport)$'
 
 stage "Conan package"
-bash .ci/conan.sh
+bash .ci/conan.sh | tee -a "$summary"
 
 total=$(grep -Eo 'tests failed out of [0-9]+' "$summary" | awk '{s += $5} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ tests failed out of' "$summary" | awk '{s += $1} END {print s + 0}')
+# .ci/conan.sh closes with "conan: N passed, M failed".
+total=$((total + $(grep -E '^conan: [0-9]+ passed, [0-9]+ failed$' "$summary" | awk '{s += $2 + $4} END {print s + 0}')))
+failed=$((failed + $(grep -E '^conan: [0-9]+ passed, [0-9]+ failed$' "$summary" | awk '{s += $4} END {print s + 0}')))
 echo
 echo "tests: $((total - failed)) passed, $failed failed"

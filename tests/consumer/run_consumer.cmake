@@ -6,6 +6,8 @@
 #       configure sinkforge on its own (with ARGS) into BINARY_DIR and install it into PREFIX.
 #   -DMODE=consumer       -DSOURCE_DIR=<consumer project> -DBINARY_DIR=<dir> [-DARGS=...]
 #       configure, build and test (ctest) a consumer project.
+#   -DMODE=configure-fails -DSOURCE_DIR=<consumer project> -DBINARY_DIR=<dir> -DEXPECT=<regex> [-DARGS=...]
+#       configuring the consumer project must fail, with output that matches EXPECT.
 #
 # Toolchain of the outer build: -DGENERATOR=... [-DGENERATOR_PLATFORM=...] [-DGENERATOR_TOOLSET=...]
 # [-DMAKE_PROGRAM=...] -DCXX_COMPILER=... [-DCXX_COMPILER_LAUNCHER=...] [-DBUILD_TYPE=...]
@@ -38,7 +40,7 @@ if(MODE STREQUAL "install-tree")
   require(BUILD_TREE PREFIX)
   file(REMOVE_RECURSE "${PREFIX}")
   run("install" "${CMAKE_COMMAND}" --install "${BUILD_TREE}" --prefix "${PREFIX}" ${_config})
-elseif(MODE STREQUAL "install-source" OR MODE STREQUAL "consumer")
+elseif(MODE STREQUAL "install-source" OR MODE STREQUAL "consumer" OR MODE STREQUAL "configure-fails")
   require(SOURCE_DIR BINARY_DIR GENERATOR CXX_COMPILER)
   set(configure -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
   if(GENERATOR_PLATFORM)
@@ -60,6 +62,20 @@ elseif(MODE STREQUAL "install-source" OR MODE STREQUAL "consumer")
   list(APPEND configure -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
 
   file(REMOVE_RECURSE "${BINARY_DIR}")
+  if(MODE STREQUAL "configure-fails")
+    require(EXPECT)
+    execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${BINARY_DIR}" ${configure} ${ARGS}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    message("${out}")
+    if(rc EQUAL 0)
+      message(FATAL_ERROR "configuring ${SOURCE_DIR} succeeded; it must fail")
+    endif()
+    if(NOT out MATCHES "${EXPECT}")
+      message(FATAL_ERROR "configuring ${SOURCE_DIR} failed, but its output does not match: ${EXPECT}")
+    endif()
+    message(STATUS "configuring failed as expected (${EXPECT})")
+    return()
+  endif()
   run("configure" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${BINARY_DIR}" ${configure} ${ARGS})
   if(MODE STREQUAL "install-source")
     require(PREFIX)
@@ -78,7 +94,7 @@ elseif(MODE STREQUAL "install-source" OR MODE STREQUAL "consumer")
     run("test" "${CTEST_COMMAND}" --test-dir "${BINARY_DIR}" --output-on-failure --no-tests=error ${ctest_config})
   endif()
 else()
-  message(FATAL_ERROR "run_consumer.cmake: MODE must be install-tree, install-source or consumer")
+  message(FATAL_ERROR "run_consumer.cmake: MODE must be install-tree, install-source, consumer or configure-fails")
 endif()
 
 if(DEFINED PREFIX AND NOT EXISTS "${PREFIX}/share/cmake/sinkforge/sinkforge-config.cmake")
