@@ -8,7 +8,24 @@ cd "$root"
 jobs="${SINKFORGE_JOBS:-2}"
 bash .ci/install-deps.sh
 
-stage() { printf '\n=== %s\n' "$*"; }
+# Each stage prints its name; the next one (and the end) prints how long it took.
+stage_name=""
+stage_start=$SECONDS
+run_start=$SECONDS
+stage_times=()
+end_stage() {
+  if [ -n "$stage_name" ]; then
+    local took=$((SECONDS - stage_start))
+    printf '=== %s: %d s\n' "$stage_name" "$took"
+    stage_times+=("$(printf '%5d s  %s' "$took" "$stage_name")")
+  fi
+}
+stage() {
+  end_stage
+  stage_name="$*"
+  stage_start=$SECONDS
+  printf '\n=== %s\n' "$*"
+}
 summary="$(mktemp)"
 trap 'rm -f "$summary"' EXIT
 # Runs ctest and keeps its "N tests failed out of M" line for the closing count.
@@ -22,7 +39,7 @@ cmake --build build/gcc --parallel "$jobs"
 run_ctest --test-dir build/gcc --output-on-failure --parallel "$jobs"
 
 stage "clang-14: build and test"
-cmake --preset clang >/dev/null
+cmake --preset clang -DSINKFORGE_HEADER_CHECK=OFF >/dev/null
 cmake --build build/clang --parallel "$jobs"
 run_ctest --test-dir build/clang --output-on-failure --parallel "$jobs" -LE consumer
 
@@ -46,5 +63,9 @@ failed=$(grep -Eo '[0-9]+ tests failed out of' "$summary" | awk '{s += $1} END {
 # .ci/conan.sh closes with "conan: N passed, M failed".
 total=$((total + $(grep -E '^conan: [0-9]+ passed, [0-9]+ failed$' "$summary" | awk '{s += $2 + $4} END {print s + 0}')))
 failed=$((failed + $(grep -E '^conan: [0-9]+ passed, [0-9]+ failed$' "$summary" | awk '{s += $4} END {print s + 0}')))
+end_stage
 echo
+echo "time per stage:"
+printf '%s\n' "${stage_times[@]}"
+printf '%5d s  in all\n' "$((SECONDS - run_start))"
 echo "tests: $((total - failed)) passed, $failed failed"
