@@ -15,6 +15,7 @@
 #include <sinkforge/dead_letter/policy.hpp>
 #include <sinkforge/metrics/counters.hpp>
 #include <sinkforge/partition/by.hpp>
+#include <sinkforge/serialize/json.hpp>
 #include <sinkforge/retry/fixed.hpp>
 #include <sinkforge/sink.hpp>
 #include <sinkforge/transport/faulty.hpp>
@@ -176,4 +177,42 @@ TEST_CASE("a transport's flush failure reaches on_error from the destructor, syn
   REQUIRE(reasons.size() == 1);
   CHECK(reasons[0].find("close failed") != std::string::npos);
   CHECK(reasons[0].find("fdatasync 'orders.ndjson'") != std::string::npos);
+}
+
+namespace {
+// ndjson, except that one record makes the encoder throw (as an allocation failure would).
+struct exploding_ndjson : sf::serialize::ndjson {
+  template <class T>
+  sf::encode_status append(sf::byte_records& p, const T& record) const {
+    if (record.id == "o50") throw std::runtime_error("encoder exploded");
+    return sf::serialize::ndjson::append(p, record);
+  }
+};
+}  // namespace
+
+TEST_CASE("async: when the dispatcher stops, the records it held are reported failed, not left behind") {
+  sf::memory::buffer mem;
+  sf::metrics::counters m;
+  std::atomic<std::uint64_t> reported{0};
+  std::uint64_t taken = 0;
+  {
+    auto sink = sf::make_sink<test::Order>(
+        mem, exploding_ndjson{}, m, sf::batch::max_records{7}, sf::concurrency::async{.buffer_records = 100000},
+        sf::on_error([&](const sf::delivery_error& e) { reported += e.records().size(); }));
+    for (int i = 0; i < 2000; ++i) {
+      try {
+        sink.write(test::order(i));
+        ++taken;
+      } catch (const std::runtime_error&) {
+      }
+    }
+    CHECK_THROWS_WITH(sink.close(), "encoder exploded");
+  }
+  const auto v = m.values();
+  INFO("taken " << taken << " out " << v.records_out << " failed " << v.failures);
+  CHECK(v.records_in == taken);
+  CHECK(v.records_out + v.failures == taken);
+  CHECK(v.failures == reported.load());
+  CHECK(v.failures >= 1);
+  CHECK(mem.record_count() == v.records_out);
 }

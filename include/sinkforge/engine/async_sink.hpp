@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <sinkforge/detail/concat.hpp>
+
 #include <sinkforge/concurrency/async.hpp>
 #include <sinkforge/engine/frontend.hpp>
 #include <sinkforge/engine/pipeline.hpp>
@@ -195,7 +197,15 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
         if (!local.empty()) {
           core_.metrics().buffered(-static_cast<std::int64_t>(local.size()));
           cv_space_.notify_all();
-          for (auto& r : local) core_.accept(std::move(r), dispatch);
+          // A failure part way leaves in `local` the records not yet taken, the failing one first
+          // (serializers read a record; they do not consume it).
+          std::size_t taken = 0;
+          try {
+            for (; taken < local.size(); ++taken) core_.accept(std::move(local[taken]), dispatch);
+          } catch (...) {
+            local.erase(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(taken));
+            throw;
+          }
           local.clear();
         }
         core_.expire(core_.clock().now(), dispatch);
@@ -213,11 +223,35 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
         if (stop) break;
       }
     } catch (...) {
-      std::lock_guard lock(m_);
-      dispatcher_error_ = std::current_exception();
-      dispatcher_failed_ = true;
+      std::vector<T> stranded;
+      {
+        std::lock_guard lock(m_);
+        dispatcher_error_ = std::current_exception();
+        dispatcher_failed_ = true;
+        stranded.swap(incoming_);
+      }
+      abandon(local, stranded);
       cv_flushed_.notify_all();
       cv_space_.notify_all();
+    }
+  }
+
+  // The dispatcher stopped: the records it held, queued or in open batches, can never be sent.
+  // They are reported as failed (fatal), not left behind without a word.
+  SINKFORGE_COLD void abandon(std::vector<T>& local, std::vector<T>& queued) noexcept {
+    try {
+      std::string why = "the sink's dispatcher stopped";
+      try {
+        std::rethrow_exception(dispatcher_error_);
+      } catch (const std::exception& e) {
+        why = concat({why, ": ", e.what()});
+      } catch (...) {
+      }
+      core_.metrics().buffered(-static_cast<std::int64_t>(queued.size()));
+      core_.abandon_open(why);
+      for (auto* records : {&local, &queued})
+        for (const T& r : *records) core_.abandon_record(r, why);
+    } catch (...) {
     }
   }
 

@@ -175,6 +175,24 @@ class pipeline {
     m.in_flight(-1);
   }
 
+  // After a failure that stops the sink: every open batch is reported failed (fatal), unsent.
+  SINKFORGE_COLD void abandon_open(const std::string& reason) {
+    for (auto& s : slots_)
+      if (!s.batch.records.empty()) fail_all(s.batch, failure_kind::fatal, reason, 0);
+    slots_.clear();
+    hashes_.clear();
+    earliest_deadline_.reset();
+  }
+  // The same for a record not yet in a batch.
+  template <class U>
+  SINKFORGE_COLD void abandon_record(const U& record, const std::string& reason) {
+    std::vector<failed_record> lost(1);
+    if constexpr (requires { serialize::to_json_lenient(record); }) lost[0].payload = serialize::to_json_lenient(record);
+    lost[0].reason = reason;
+    lost[0].kind = failure_kind::fatal;
+    route(std::move(lost));
+  }
+
   // Returns a delivered batch's payload for reuse by a later batch.
   void recycle(batch_type&& b) {
     b.records.clear();
