@@ -17,6 +17,7 @@
 #include <sinkforge/concurrency/async.hpp>
 #include <sinkforge/detail/pipeline.hpp>
 #include <sinkforge/detail/sink_base.hpp>
+#include <sinkforge/metrics/concept.hpp>
 
 namespace sinkforge::inline v1::detail {
 
@@ -133,7 +134,7 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
           }
           break;
         case concurrency::overflow::drop_newest:
-          core_.metrics().dropped(1);
+          core_.metrics().dropped(1, metrics::drop_reason::buffer_full);
           return;
         case concurrency::overflow::fail:
           throw backpressure_error("sinkforge: async buffer full (" + std::to_string(cfg_.buffer_records) +
