@@ -1,10 +1,12 @@
 // metrics::registry: one exposition for several sinks, checked by promtool; bucket label text;
 // name rejection; lifetime; concurrent use.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -35,12 +37,16 @@ struct promtool_result {
 
 // `promtool check metrics` reads the exposition from stdin and lints it as Prometheus would scrape it.
 promtool_result promtool_check(const std::string& text, const std::string& tag) {
-  const std::string in = "registry_" + tag + ".prom", out = "registry_" + tag + ".promtool";
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("sinkforge_registry_" + std::to_string(::getpid()) + "_" + tag);
+  const auto in = base.string() + ".prom", out = base.string() + ".promtool";
   std::ofstream(in, std::ios::binary) << text;
-  const std::string cmd = std::string("'") + SINKFORGE_PROMTOOL + "' check metrics < " + in + " > " + out + " 2>&1";
+  const std::string cmd = std::string("'") + SINKFORGE_PROMTOOL + "' check metrics < '" + in + "' > '" + out + "' 2>&1";
   const int status = std::system(cmd.c_str());
   std::ostringstream o;
   o << std::ifstream(out).rdbuf();
+  std::filesystem::remove(in);
+  std::filesystem::remove(out);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, o.str()};
 }
 
