@@ -3,13 +3,46 @@
 set -euo pipefail
 packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
           sqlite3 doctest-dev nlohmann-json3-dev python3-venv)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-  echo "installing: ${missing[*]}"
+# promtool, which the metrics tests run on their Prometheus text. The package also ships a server
+# that its install would start; the tests need none, so it is kept from starting (below).
+server_packages=(prometheus)
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+mapfile -t need < <(missing "${packages[@]}")
+mapfile -t need_server < <(missing "${server_packages[@]}")
+if [ "${#need[@]}" -gt 0 ] || [ "${#need_server[@]}" -gt 0 ]; then
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ "${#need_server[@]}" -gt 0 ]; then
+  echo "installing: ${need_server[*]} (service not started)"
+  # policy-rc.d exit 101 tells invoke-rc.d / deb-systemd-invoke not to start services.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  rc=0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${need_server[@]}" >/dev/null || rc=$?
+  if [ "$made_policy" -eq 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+  [ "$rc" -eq 0 ] || exit "$rc"
+  # Nor at the next boot; tolerant of machines without systemd.
+  for s in "${need_server[@]}"; do
+    if [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now "$s" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$s" ]; then
+      as_root /etc/init.d/"$s" stop >/dev/null 2>&1 || true
+      as_root update-rc.d "$s" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi

@@ -13,6 +13,7 @@
 #include <sinkforge/deliver/guarantee.hpp>
 #include <sinkforge/metrics/counters.hpp>
 #include <sinkforge/metrics/none.hpp>
+#include <sinkforge/metrics/registry.hpp>
 #include <sinkforge/on_error.hpp>
 #include <sinkforge/partition/by.hpp>
 #include <sinkforge/partition/composite.hpp>

@@ -52,7 +52,7 @@ TEST_CASE("counters count what the sink did and render Prometheus text") {
     CHECK(line.rfind("sinkforge_", 0) == 0);
     CHECK(line.find("} ") != std::string::npos);
   }
-  CHECK(samples == 10 + 13 + 2);
+  CHECK(samples == 10 + 13 + 2);  // one dropped_total sample per drop_reason (one today)
 }
 
 TEST_CASE("metrics::none is empty and costs no storage") {
@@ -60,3 +60,11 @@ TEST_CASE("metrics::none is empty and costs no storage") {
   static_assert(sf::metrics_policy<sf::metrics::none>);
   static_assert(sf::metrics_policy<sf::metrics::counters>);
 }
+
+namespace {
+// A policy written for the hook without a reason no longer models the concept.
+struct reasonless_drops : sf::metrics::none {
+  void dropped(std::size_t) const noexcept {}
+};
+}  // namespace
+static_assert(!sf::metrics_policy<reasonless_drops>);

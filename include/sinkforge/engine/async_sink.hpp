@@ -20,6 +20,7 @@
 #include <sinkforge/engine/frontend.hpp>
 #include <sinkforge/engine/pipeline.hpp>
 #include <sinkforge/engine/sink_base.hpp>
+#include <sinkforge/metrics/concept.hpp>
 
 namespace sinkforge::inline v1::detail {
 
@@ -134,7 +135,7 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
     if (incoming_.size() >= cfg_.buffer_records) {
       if constexpr (drops_records<concurrency_type>) {
         core_.metrics().records_in(1);
-        core_.metrics().dropped(1);
+        core_.metrics().dropped(1, metrics::drop_reason::buffer_full);
         return;
       } else {
         enqueue_into_full(lock);

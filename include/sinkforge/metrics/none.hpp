@@ -12,7 +12,7 @@ struct none {
   constexpr void batch_sent(std::chrono::nanoseconds) const noexcept {}
   constexpr void retried() const noexcept {}
   constexpr void failed(std::size_t) const noexcept {}
-  constexpr void dropped(std::size_t) const noexcept {}
+  constexpr void dropped(std::size_t, drop_reason) const noexcept {}
   constexpr void dead_lettered(std::size_t) const noexcept {}
   constexpr void in_flight(std::int64_t) const noexcept {}
   constexpr void buffered(std::int64_t) const noexcept {}
