@@ -163,7 +163,7 @@ encode_status write_json(byte_buffer& b, const T& v, const char* field, const js
     const bool ok = write_floating(b, v);
     if (SINKFORGE_UNLIKELY(!ok)) {
       if (!cx.lenient) return {encode_errc::non_finite_number, field};
-      b.append(v != v ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\""));
+      b.append(is_nan(v) ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\""));
     }
   } else if constexpr (string_like<T>) {
     if (SINKFORGE_UNLIKELY(!write_json_string(b, v, cx.utf8)))

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include <sinkforge/payload/byte_buffer.hpp>
+#include <sinkforge/serialize/detail/finite.hpp>
 
 namespace sinkforge::inline v1::serialize {
 
@@ -54,12 +55,6 @@ inline std::size_t utf8_sequence(const unsigned char* p, const unsigned char* en
 }
 
 inline constexpr char replacement_char[] = "\xEF\xBF\xBD";
-
-// False for NaN and the infinities: x - x is 0 only for finite x. Avoids <cmath> in every TU.
-template <class F>
-constexpr bool is_finite(F v) noexcept {
-  return v - v == F{0};
-}
 
 // Writes the shortest decimal that reads back as the same float, double or long double (no
 // narrowing). False for NaN and infinities.
