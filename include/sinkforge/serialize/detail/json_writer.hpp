@@ -155,6 +155,27 @@ inline bool json_copy_clean(char*& out, const char*& s, const char* end, const c
       return false;
     }
   }
+  if constexpr (std::endian::native == std::endian::little) {
+    if (end - s >= 4) {  // 4 to 7 bytes left: two overlapping 4-byte blocks checked as one word
+      std::uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, end - 4, 4);
+      std::memcpy(out, &a, 4);
+      std::memcpy(out + (end - s) - 4, &b, 4);
+      if (const std::uint64_t m = json_special8(a | (static_cast<std::uint64_t>(b) << 32))) {
+        // The lowest flag is the first byte that needs work (a byte in both blocks is flagged
+        // in the first one first).
+        const int bit = std::countr_zero(m) / 8;
+        const auto j = bit < 4 ? bit : (end - s) - 8 + bit;
+        s += j;
+        out += j;
+        return true;
+      }
+      out += end - s;
+      s = end;
+      return false;
+    }
+  }
   while (s < end && json_char_class[static_cast<unsigned char>(*s)] == 0) *out++ = *s++;
   return s != end;
 }

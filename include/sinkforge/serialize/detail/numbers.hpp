@@ -149,23 +149,18 @@ struct format<double> {
 
 // Removes the trailing decimal zeros of s (s != 0); returns how many.
 inline int strip_zeros(std::uint64_t& s) noexcept {
+  // Written for conditional moves: how many zeros there are is data, not a pattern to predict.
   int z = 0;
-  if (s % 100000000 == 0) {
-    s /= 100000000;
-    z += 8;
-  }
-  if (s % 10000 == 0) {
-    s /= 10000;
-    z += 4;
-  }
-  if (s % 100 == 0) {
-    s /= 100;
-    z += 2;
-  }
-  if (s % 10 == 0) {
-    s /= 10;
-    ++z;
-  }
+  const auto step = [&](std::uint64_t p, int n) {
+    const std::uint64_t q = s / p;
+    const bool zero = q * p == s;
+    s = zero ? q : s;
+    z += zero ? n : 0;
+  };
+  step(100000000, 8);
+  step(10000, 4);
+  step(100, 2);
+  step(10, 1);
   return z;
 }
 
@@ -197,7 +192,8 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   const u128 scaled = static_cast<u128>(s) << (sh + 2);
   const u128 lo = static_cast<u128>(4 * m - (m == (std::uint64_t{1} << (fmt::P - 1)) ? 1 : 2)) * p10;
   const u128 hi = static_cast<u128>(4 * m + 2) * p10;
-  const bool inside = (m & 1) == 0 ? (lo <= scaled && scaled <= hi) : (lo < scaled && scaled < hi);
+  const bool even = (m & 1) == 0;
+  const bool inside = ((lo < scaled) | (even & (lo == scaled))) & ((scaled < hi) | (even & (scaled == hi)));
   if (!inside) return false;
   std::uint64_t t = s;
   const int z = strip_zeros(t);
