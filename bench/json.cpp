@@ -1,7 +1,8 @@
 // 2. JSON serializer throughput: serialize::ndjson appending the same records into a batch payload,
-// against nlohmann-json (a json object built per record, then dump(); and dump() of prebuilt
-// objects), and against a memcpy of the same output bytes (the physical limit).
-// At start-up every sinkforge line is parsed back and compared with the nlohmann object.
+// against RapidJSON's Writer (SAX calls per member into a StringBuffer), nlohmann-json (a json
+// object built per record, then dump(); and dump() of prebuilt objects), and against a memcpy of
+// the same output bytes (the physical limit).
+// At start-up every sinkforge and RapidJSON line is parsed back and compared with the nlohmann object.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -9,6 +10,12 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+// RapidJSON's SSE2 string scan, as sinkforge's own encoder uses SSE2 on x86-64.
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <sinkforge/serialize/json.hpp>
 
@@ -45,6 +52,24 @@ const std::string& reference_output() {
   static const std::string s = sinkforge_output();
   return s;
 }
+
+// How RapidJSON users write a record: Writer SAX calls, one root value per record (Reset).
+template <class Writer>
+void rapidjson_line(Writer& w, rapidjson::StringBuffer& sb, const Order& o) {
+  w.Reset(sb);
+  w.StartObject();
+  w.Key("id", 2);
+  w.String(o.id.data(), static_cast<rapidjson::SizeType>(o.id.size()));
+  w.Key("customer", 8);
+  w.String(o.customer.data(), static_cast<rapidjson::SizeType>(o.customer.size()));
+  w.Key("amount", 6);
+  w.Double(o.amount);
+  w.Key("ts_ms", 5);
+  w.Int64(o.ts_ms);
+  w.EndObject();
+  sb.Put('\n');
+}
+using rapidjson_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void finish(benchmark::State& state, std::size_t bytes_per_iter) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kRecords));
@@ -95,6 +120,19 @@ void BM_json_nlohmann_dump_prebuilt(benchmark::State& state) {
   finish(state, out.size());
 }
 
+void BM_json_rapidjson(benchmark::State& state) {
+  rapidjson::StringBuffer sb;
+  rapidjson_writer w;
+  const auto& v = orders();
+  for (auto _ : state) {
+    sb.Clear();
+    for (const auto& o : v) rapidjson_line(w, sb, o);
+    benchmark::DoNotOptimize(sb.GetString());
+    benchmark::ClobberMemory();
+  }
+  finish(state, sb.GetSize());
+}
+
 void BM_json_memcpy(benchmark::State& state) {
   const std::string& src = reference_output();
   std::vector<char> dst(src.size());
@@ -106,9 +144,9 @@ void BM_json_memcpy(benchmark::State& state) {
   finish(state, src.size());
 }
 
-// All four, alternating within every iteration (what bench/run.sh reports). Byte rates use the
-// sinkforge output size for every side (nlohmann orders members by name and writes whole doubles as
-// "5.0" instead of "5": its output is 0.1% longer).
+// All five, alternating within every iteration (what bench/run.sh reports). Byte rates use the
+// sinkforge output size for every side (nlohmann orders members by name, and it and RapidJSON write
+// whole doubles as "5.0" instead of "5": their output is 0.1% longer).
 void BM_pair_json(benchmark::State& state) {
   const auto& v = orders();
   const sf::serialize::ndjson ser;
@@ -117,11 +155,19 @@ void BM_pair_json(benchmark::State& state) {
   const std::vector<nlohmann::json> js(v.begin(), v.end());
   const std::string& src = reference_output();
   std::vector<char> dst(src.size());
+  rapidjson::StringBuffer sb;
+  rapidjson_writer w;
   std::vector<bench::side> sides{
       {"sinkforge", [&] {
          p.clear();
          for (const auto& o : v) ser.append(p, o);
          benchmark::DoNotOptimize(p.bytes().data());
+         benchmark::ClobberMemory();
+       }},
+      {"rapidjson_writer", [&] {
+         sb.Clear();
+         for (const auto& o : v) rapidjson_line(w, sb, o);
+         benchmark::DoNotOptimize(sb.GetString());
          benchmark::ClobberMemory();
        }},
       {"nlohmann_build_dump", [&] {
@@ -150,12 +196,14 @@ void BM_pair_json(benchmark::State& state) {
        }},
   };
   bench::run_paired(state, sides, kRecords, static_cast<double>(src.size()), bench::timer::thread_cpu);
-  if (built.size() < src.size() || built.size() > src.size() * 101 / 100 || dumped.size() != built.size())
+  if (built.size() < src.size() || built.size() > src.size() * 101 / 100 || dumped.size() != built.size() ||
+      sb.GetSize() < src.size() || sb.GetSize() > src.size() * 101 / 100)
     state.SkipWithError("output sizes differ by more than 1%");
 }
 
 BENCHMARK(BM_pair_json);
 BENCHMARK(BM_json_sinkforge);
+BENCHMARK(BM_json_rapidjson);
 BENCHMARK(BM_json_nlohmann_build_dump);
 BENCHMARK(BM_json_nlohmann_dump_prebuilt);
 BENCHMARK(BM_json_memcpy);
@@ -176,6 +224,14 @@ void check_outputs() {
     ++line;
   }
   if (pos != s.size()) bench::fail("sinkforge output has extra bytes");
+  rapidjson::StringBuffer sb;
+  rapidjson_writer w;
+  for (const auto& o : orders()) {
+    sb.Clear();
+    rapidjson_line(w, sb, o);
+    if (nlohmann::json::parse(std::string_view(sb.GetString(), sb.GetSize() - 1)) != nlohmann::json(o))
+      bench::fail("RapidJSON line differs from nlohmann's object");
+  }
   std::string nl_out;
   for (const auto& o : orders()) nl_out += nlohmann::json(o).dump() + "\n";
   std::fprintf(stderr, "self-check: %zu records, sinkforge %zu bytes, nlohmann %zu bytes, values equal\n", line,

@@ -6,6 +6,7 @@
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/concept.hpp>
+#include <sinkforge/serialize/detail/finite.hpp>
 
 namespace sinkforge::inline v1::serialize {
 
@@ -50,10 +51,10 @@ struct columns {
     reflect::for_each_member(record, [&](auto name, const auto& m) {
       using M = std::remove_cvref_t<decltype(m)>;
       if constexpr (std::is_floating_point_v<M>) {
-        if (st && m != m) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+        if (st && detail::is_nan(m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
       } else if constexpr (reflect::is_optional<M>) {
         if constexpr (std::is_floating_point_v<typename reflect::optional_traits<M>::value_type>)
-          if (st && m && *m != *m) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+          if (st && m && detail::is_nan(*m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
       }
     });
     return st;

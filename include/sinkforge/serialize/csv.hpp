@@ -1,7 +1,10 @@
-// serialize::csv: RFC 4180. A field is quoted when it holds the delimiter, a double quote, CR or LF,
-// and quotes inside are doubled. Records end with CRLF; the header row is the member names,
-// written once at the start of every file. Members must be scalars (numbers, bool, strings, enums,
-// system_clock time points, std::optional of those; nullopt is an empty field).
+// serialize::csv: RFC 4180 text that PostgreSQL's COPY ... (FORMAT csv) reads back value for value.
+// A field is quoted when it holds the delimiter, a double quote, CR or LF, and quotes inside are
+// doubled. NULL (an empty std::optional) is `null_text` unquoted, empty by default; a value whose
+// text equals `null_text` (so, by default, the empty string) is quoted, which tells the two apart.
+// Records end with CRLF; the header row is the member names, written once at the start of every
+// file. Members must be scalars (numbers, bool, strings, enums, system_clock time points,
+// std::optional of those).
 #pragma once
 #include <string>
 #include <string_view>
@@ -63,12 +66,14 @@ inline bool write_csv_text(byte_buffer& b, std::string_view s, char delimiter, i
   return true;
 }
 
+// Writes one non-null value; sets `null` instead when an (inner) optional is empty.
 template <class T>
 encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, char delimiter,
-                              invalid_utf8 rule) {
+                              invalid_utf8 rule, bool& null) {
   using namespace reflect;
   if constexpr (is_optional<T>) {
-    if (v) return write_csv_field(b, *v, field, delimiter, rule);
+    if (v) return write_csv_field(b, *v, field, delimiter, rule, null);
+    null = true;
   } else if constexpr (boolean<T>) {
     b.append(v ? std::string_view("true") : std::string_view("false"));
   } else if constexpr (integer<T>) {
@@ -90,6 +95,21 @@ encode_status write_csv_field(byte_buffer& b, const T& v, const char* field, cha
     write_integer(b, static_cast<std::underlying_type_t<T>>(v));
   }
   return {};
+}
+
+// Quotes the unquoted field written from `start` on when a reader would take it for NULL (its text
+// equals the null text) or, on a line of its own, for the end-of-data marker `\.`. A field that
+// write_csv_text already quoted starts with '"', which null_text cannot hold.
+inline void quote_if_ambiguous(byte_buffer& b, std::size_t start, std::string_view null_text, bool alone) {
+  const std::size_t n = b.size() - start;
+  const std::string_view text(b.data() + start, n);
+  if (SINKFORGE_LIKELY(text != null_text) && !(alone && text == "\\.")) return;
+  char* p = b.ensure(2);
+  char* f = p - n;
+  std::memmove(f + 1, f, n);
+  f[0] = '"';
+  f[n + 1] = '"';
+  b.commit_to(f + n + 2);
 }
 
 }  // namespace detail
@@ -115,6 +135,8 @@ struct csv {
   char delimiter = ',';
   bool header = true;
   invalid_utf8 utf8 = invalid_utf8::replace;
+  // How NULL is written (PostgreSQL's NULL option): "" by default, e.g. "\\N" or "NULL".
+  std::string null_text{};
 
   template <class T>
   byte_records make_payload() const {
@@ -128,6 +150,11 @@ struct csv {
     const auto c = static_cast<unsigned char>(delimiter);
     if (c == '"' || c == '\r' || c == '\n' || c >= 0x80)
       throw config_error("serialize::csv.delimiter", "must be an ASCII character other than a double quote, CR or LF");
+    for (const char ch : null_text)
+      if (ch == delimiter || ch == '"' || ch == '\r' || ch == '\n')
+        throw config_error("serialize::csv.null_text",
+                           "must not contain the delimiter, a double quote, CR or LF (a reader could not tell it "
+                           "from a value)");
   }
 
   template <class T>
@@ -148,6 +175,7 @@ struct csv {
   template <class T>
     requires(can_encode<T>)
   encode_status append(byte_records& p, const T& record) const {
+    constexpr bool alone = reflect::member_count<T>() == 1;
     return p.append_record([&](byte_buffer& b) {
       encode_status st{};
       bool first = true;
@@ -155,7 +183,11 @@ struct csv {
         if (!st) return;
         if (!first) b.push_back(delimiter);
         first = false;
-        st = detail::write_csv_field(b, member, decltype(name)::c_str(), delimiter, utf8);
+        const std::size_t start = b.size();
+        bool null = false;
+        st = detail::write_csv_field(b, member, decltype(name)::c_str(), delimiter, utf8, null);
+        if (null) b.append(null_text);
+        else if (st) detail::quote_if_ambiguous(b, start, null_text, alone);
       });
       if (st) b.append("\r\n", 2);
       return st;

@@ -44,11 +44,7 @@ struct ndjson {
     requires(can_encode<T>)
   encode_status append(byte_records& p, const T& record) const {
     const detail::json_context cx{utf8, false};
-    return p.append_record([&](byte_buffer& b) {
-      encode_status st = detail::write_json(b, record, "", cx);
-      if (st) b.push_back('\n');
-      return st;
-    });
+    return p.append_record([&](byte_buffer& b) { return detail::write_json(b, record, "", cx, '\n'); });
   }
 };
 

@@ -1,13 +1,21 @@
-// The JSON encoder behind serialize::json and serialize::ndjson: writes straight into a byte_buffer,
-// member keys are compile-time literals, numbers go through std::to_chars.
+// The JSON encoder behind serialize::json and serialize::ndjson. One capacity check per record:
+// json_bound(v) is an upper bound of the bytes v can take (the fixed part folds to a constant at
+// compile time, strings count 6 bytes per input byte), and put_json then writes through a raw
+// pointer. Member keys with their quotes, colon and leading comma are compile-time constants;
+// strings are scanned 16 bytes at a time (SSE2, else 8 with SWAR) with a fast path for clean
+// ASCII; numbers use detail/numbers.hpp.
 #pragma once
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
 
 #include <boost/hana/string.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <sinkforge/error.hpp>
 #include <sinkforge/reflect.hpp>
@@ -40,60 +48,182 @@ inline constexpr auto json_char_class = [] {
   return t;
 }();
 
-// Writes `s` as a quoted JSON string. False only under invalid_utf8::reject.
-inline bool write_json_string(byte_buffer& b, std::string_view s, invalid_utf8 rule) {
-  // Worst case: every byte becomes \u00XX (6 bytes) or a 3-byte U+FFFD.
-  char* p = b.ensure(s.size() * 6 + 2);
-  *p++ = '"';
-  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = in + s.size();
-  while (in < end) {
-    const auto* run = in;
-    while (in < end && json_char_class[*in] == 0) ++in;
-    if (in != run) {
-      std::memcpy(p, run, static_cast<std::size_t>(in - run));
-      p += in - run;
+// The escape of each ASCII byte of class 1: its length and up to 6 bytes.
+struct json_escape_seq {
+  std::uint8_t len;
+  char text[6];
+};
+inline constexpr auto json_escapes = [] {
+  std::array<json_escape_seq, 0x60> t{};
+  constexpr char hex[] = "0123456789abcdef";
+  for (int c = 0; c < 0x20; ++c) t[c] = {6, {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}};
+  t['\b'] = {2, {'\\', 'b'}};
+  t['\f'] = {2, {'\\', 'f'}};
+  t['\n'] = {2, {'\\', 'n'}};
+  t['\r'] = {2, {'\\', 'r'}};
+  t['\t'] = {2, {'\\', 't'}};
+  t['"'] = {2, {'\\', '"'}};
+  t['\\'] = {2, {'\\', '\\'}};
+  return t;
+}();
+
+// Bytes that need work among 8 (bit 7 of each flagged byte set; the lowest flag is exact):
+// below 0x20, '"', '\\', or non-ASCII.
+inline std::uint64_t json_special8(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+  const std::uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+  return below_space | ((q - ones) & ~q & high) | ((bs - ones) & ~bs & high) | (w & high);
+}
+
+#if defined(__SSE2__)
+// Bit i set when byte i of the 16 needs work.
+inline unsigned json_special16(__m128i v) noexcept {
+  // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also flags non-ASCII.
+  const __m128i special =
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+}
+#endif
+
+// Copies the clean bytes from s on (at most up to end) to out, checking W bytes at a time; stops
+// at the first byte that needs work. `run` is where the current clean run began: its bytes were
+// copied one for one, so a last block may overlap them (rewriting equal bytes) instead of falling
+// back to a byte loop. Block stores may write past the clean bytes: they stay inside the room of
+// the input bytes still to come (6 per byte). True when a byte that needs work was reached.
+inline bool json_copy_clean(char*& out, const char*& s, const char* end, const char* run) noexcept {
+#if defined(__SSE2__)
+  while (end - s >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    if (const unsigned mask = json_special16(v)) {
+      const int j = std::countr_zero(mask);
+      s += j;
+      out += j;
+      return true;
     }
-    if (in == end) break;
-    const unsigned char c = *in;
-    if (json_char_class[c] == 1) {
-      *p++ = '\\';
-      switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\b': *p++ = 'b'; break;
-        case '\f': *p++ = 'f'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default: {
-          static constexpr char hex[] = "0123456789abcdef";
-          *p++ = 'u';
-          *p++ = '0';
-          *p++ = '0';
-          *p++ = hex[c >> 4];
-          *p++ = hex[c & 15];
-        }
+    s += 16;
+    out += 16;
+  }
+  if (s != end && end - run >= 16) {
+    const char* q = end - 16;
+    const auto back = s - q;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out - back), v);
+    const unsigned mask = json_special16(v) >> back;
+    if (mask) {
+      const int j = std::countr_zero(mask);
+      s += j;
+      out += j;
+      return true;
+    }
+    out += end - s;
+    s = end;
+    return false;
+  }
+#endif
+  if constexpr (std::endian::native == std::endian::little) {
+    while (end - s >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s, 8);
+      std::memcpy(out, &w, 8);
+      if (const std::uint64_t m = json_special8(w)) {
+        const int j = std::countr_zero(m) / 8;
+        s += j;
+        out += j;
+        return true;
       }
-      ++in;
-    } else {
-      std::size_t consumed = 0;
-      const std::size_t n = utf8_sequence(in, end, consumed);
-      if (n) {
-        std::memcpy(p, in, n);
-        p += n;
-        in += n;
-      } else {
-        if (rule == invalid_utf8::reject) return false;
-        std::memcpy(p, replacement_char, 3);
-        p += 3;
-        in += consumed;
+      s += 8;
+      out += 8;
+    }
+    if (s != end && end - run >= 8) {
+      const char* q = end - 8;
+      const auto back = s - q;
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      std::memcpy(out - back, &w, 8);
+      const std::uint64_t m = json_special8(w) >> (8 * back);
+      if (m) {
+        const int j = std::countr_zero(m) / 8;
+        s += j;
+        out += j;
+        return true;
       }
+      out += end - s;
+      s = end;
+      return false;
     }
   }
-  *p++ = '"';
-  b.commit_to(p);
-  return true;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (end - s >= 4) {  // 4 to 7 bytes left: two overlapping 4-byte blocks checked as one word
+      std::uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, end - 4, 4);
+      std::memcpy(out, &a, 4);
+      std::memcpy(out + (end - s) - 4, &b, 4);
+      if (const std::uint64_t m = json_special8(a | (static_cast<std::uint64_t>(b) << 32))) {
+        // The lowest flag is the first byte that needs work (a byte in both blocks is flagged
+        // in the first one first).
+        const int bit = std::countr_zero(m) / 8;
+        const auto j = bit < 4 ? bit : (end - s) - 8 + bit;
+        s += j;
+        out += j;
+        return true;
+      }
+      out += end - s;
+      s = end;
+      return false;
+    }
+  }
+  while (s < end && json_char_class[static_cast<unsigned char>(*s)] == 0) *out++ = *s++;
+  return s != end;
+}
+
+// Writes `s` as a quoted JSON string at out, which has room for 6 * s.size() + 2 bytes. Sets ok to
+// false (and stops) on invalid UTF-8 under invalid_utf8::reject.
+inline char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok) noexcept {
+  *out++ = '"';
+  const char* s = str.data();
+  const char* const end = s + str.size();
+  const char* run = s;
+  while (json_copy_clean(out, s, end, run)) {
+    const auto c = static_cast<unsigned char>(*s);
+    if (c < 0x80) {
+      const json_escape_seq& e = json_escapes[c];
+      std::memcpy(out, e.text, 6);
+      out += e.len;
+      ++s;
+    } else {
+      std::size_t consumed = 0;
+      const auto* u = reinterpret_cast<const unsigned char*>(s);
+      const std::size_t n = utf8_sequence(u, reinterpret_cast<const unsigned char*>(end), consumed);
+      if (SINKFORGE_LIKELY(n != 0)) {
+        if (end - s >= 4) std::memcpy(out, s, 4);  // room: n >= 2 input bytes leave 12
+        else std::memcpy(out, s, n);
+        out += n;
+        s += n;
+      } else {
+        if (rule == invalid_utf8::reject) {
+          ok = false;
+          break;
+        }
+        std::memcpy(out, replacement_char, 3);
+        out += 3;
+        s += consumed;
+      }
+    }
+    run = s;
+  }
+  *out++ = '"';
+  return out;
+}
+
+// Kept for callers that write into a byte_buffer. False only under invalid_utf8::reject.
+inline bool write_json_string(byte_buffer& b, std::string_view s, invalid_utf8 rule) {
+  bool ok = true;
+  b.commit_to(put_json_string(b.ensure(s.size() * 6 + 2), s, rule, ok));
+  return ok;
 }
 
 template <class Name>
@@ -131,83 +261,199 @@ constexpr bool json_encodable() {
     return false;
 }
 
+
+// Upper bound of the bytes put_json writes for any value of T, or 0 when it depends on the value.
 template <class T>
-encode_status write_json(byte_buffer& b, const T& v, const char* field, const json_context& cx);
+constexpr std::size_t json_fixed_bound();
 
 template <class S>
-encode_status write_json_struct(byte_buffer& b, const S& v, const json_context& cx) {
-  encode_status st{};
-  b.push_back('{');
-  bool first = true;
-  reflect::for_each_member(v, [&](auto name, const auto& member) {
-    if (!st) return;
-    using key = json_key<decltype(name)>;
-    if (first) b.append(key::first, sizeof(key::first));
-    else b.append(key::next, sizeof(key::next));
-    first = false;
-    st = write_json(b, member, decltype(name)::c_str(), cx);
+constexpr std::size_t json_struct_fixed_bound() {
+  std::size_t n = 2;
+  bool fixed = true;
+  boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
+    using key = json_key<std::remove_cvref_t<decltype(boost::hana::first(pair))>>;
+    using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const S&>()))>;
+    constexpr std::size_t b = json_fixed_bound<M>();
+    n += sizeof(key::next) + b;
+    fixed = fixed && b != 0;
   });
-  if (st) b.push_back('}');
-  return st;
+  return fixed ? n : 0;
 }
 
 template <class T>
-encode_status write_json(byte_buffer& b, const T& v, const char* field, const json_context& cx) {
+constexpr std::size_t json_fixed_bound() {
+  using namespace reflect;
+  if constexpr (boolean<T>) return 5;
+  else if constexpr (integer<T>) return 20;
+  else if constexpr (std::is_floating_point_v<T>) return max_floating_chars<T>;  // >= 13: "-Infinity" quoted
+  else if constexpr (std::same_as<T, char>) return 8;
+  else if constexpr (is_sys_time<T>) return rfc3339_max_chars + 2;
+  else if constexpr (named_enum<T>) return 0;
+  else if constexpr (std::is_enum_v<T>) return 20;
+  else if constexpr (is_optional<T>) {
+    constexpr std::size_t b = json_fixed_bound<typename optional_traits<T>::value_type>();
+    return b == 0 ? 0 : (b < 4 ? 4 : b);
+  } else if constexpr (is_struct<T>) return json_struct_fixed_bound<T>();
+  else return 0;
+}
+
+template <class T>
+std::size_t json_bound(const T& v) {
+  using namespace reflect;
+  if constexpr (constexpr std::size_t fixed = json_fixed_bound<T>(); fixed != 0) {
+    return fixed;
+  } else if constexpr (string_like<T>) {
+    return v.size() * 6 + 2;
+  } else if constexpr (named_enum<T>) {
+    return std::string_view(sinkforge_enum_name(v)).size() * 6 + 2;
+  } else if constexpr (is_optional<T>) {
+    if (!v) return 4;
+    const std::size_t b = json_bound(*v);
+    return b < 4 ? 4 : b;
+  } else if constexpr (is_struct<T>) {
+    std::size_t n = 2;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      using key = json_key<std::remove_cvref_t<decltype(boost::hana::first(pair))>>;
+      n += sizeof(key::next) + json_bound(boost::hana::second(pair)(v));
+    });
+    return n;
+  } else if constexpr (map_like<T>) {
+    std::size_t n = 2;
+    for (const auto& [k, val] : v) n += k.size() * 6 + 4 + json_bound(val);
+    return n;
+  } else {
+    using E = std::remove_cvref_t<sinkforge::detail::range_value_t<T>>;
+    std::size_t n = 2;
+    if constexpr (json_fixed_bound<E>() != 0 && requires { v.size(); }) {
+      n += v.size() * (json_fixed_bound<E>() + 1);
+    } else {
+      for (const auto& e : v) n += json_bound(e) + 1;
+    }
+    return n;
+  }
+}
+
+// The first failure of a record is the one reported; later members are still written (within
+// their bound) and the record is discarded.
+SINKFORGE_COLD inline void json_fail(encode_status& st, encode_errc code, const char* field) noexcept {
+  if (st) st = {code, field};
+}
+
+template <class T>
+char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st);
+
+template <class S>
+SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_context& cx, encode_status& st) {
+  *p++ = '{';
+  bool first = true;
+  reflect::for_each_member(v, [&](auto name, const auto& member) {
+    using key = json_key<decltype(name)>;
+    if (first) {
+      std::memcpy(p, key::first, sizeof(key::first));
+      p += sizeof(key::first);
+    } else {
+      std::memcpy(p, key::next, sizeof(key::next));
+      p += sizeof(key::next);
+    }
+    first = false;
+    p = put_json(p, member, decltype(name)::c_str(), cx, st);
+  });
+  *p++ = '}';
+  return p;
+}
+
+template <class T>
+SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
+                                            encode_status& st) {
+  bool ok = true;
+  p = put_json_string(p, s, cx.utf8, ok);
+  if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
+  return p;
+}
+
+template <class T>
+inline char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st) {
   using namespace reflect;
   if constexpr (boolean<T>) {
-    if (v) b.append("true", 4);
-    else b.append("false", 5);
-  } else if constexpr (integer<T>) {
-    write_integer(b, v);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    const bool ok = write_floating(b, v);
-    if (SINKFORGE_UNLIKELY(!ok)) {
-      if (!cx.lenient) return {encode_errc::non_finite_number, field};
-      b.append(v != v ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\""));
+    if (v) {
+      std::memcpy(p, "true", 4);
+      return p + 4;
     }
+    std::memcpy(p, "false", 5);
+    return p + 5;
+  } else if constexpr (integer<T>) {
+    return put_integer(p, v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (SINKFORGE_LIKELY(is_finite(v))) return put_floating(p, v);
+    if (!cx.lenient) {
+      json_fail(st, encode_errc::non_finite_number, field);
+      return p;
+    }
+    const std::string_view text = is_nan(v) ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
   } else if constexpr (string_like<T>) {
-    if (SINKFORGE_UNLIKELY(!write_json_string(b, v, cx.utf8)))
-      return {encode_errc::invalid_utf8, field};
+    return put_json_text<T>(p, v, field, cx, st);
   } else if constexpr (std::same_as<T, char>) {
-    if (!write_json_string(b, std::string_view(&v, 1), cx.utf8)) return {encode_errc::invalid_utf8, field};
+    return put_json_text<T>(p, std::string_view(&v, 1), field, cx, st);
   } else if constexpr (is_sys_time<T>) {
-    b.push_back('"');
-    if (!write_rfc3339(b, v)) return {encode_errc::unrepresentable, field};
-    b.push_back('"');
+    char* e = put_rfc3339(p + 1, v);
+    if (SINKFORGE_UNLIKELY(!e)) {
+      json_fail(st, encode_errc::unrepresentable, field);
+      return p;
+    }
+    *p = '"';
+    *e = '"';
+    return e + 1;
   } else if constexpr (named_enum<T>) {
-    if (!write_json_string(b, std::string_view(sinkforge_enum_name(v)), cx.utf8))
-      return {encode_errc::invalid_utf8, field};
+    return put_json_text<T>(p, std::string_view(sinkforge_enum_name(v)), field, cx, st);
   } else if constexpr (std::is_enum_v<T>) {
-    write_integer(b, static_cast<std::underlying_type_t<T>>(v));
+    return put_integer(p, static_cast<std::underlying_type_t<T>>(v));
   } else if constexpr (is_optional<T>) {
-    if (v) return write_json(b, *v, field, cx);
-    b.append("null", 4);
+    if (v) return put_json(p, *v, field, cx, st);
+    std::memcpy(p, "null", 4);
+    return p + 4;
   } else if constexpr (is_struct<T>) {
-    return write_json_struct(b, v, cx);
+    return put_json_struct(p, v, cx, st);
   } else if constexpr (map_like<T>) {
-    b.push_back('{');
+    *p++ = '{';
     bool first = true;
     for (const auto& [k, val] : v) {
-      if (!first) b.push_back(',');
+      if (!first) *p++ = ',';
       first = false;
-      if (!write_json_string(b, k, cx.utf8)) return {encode_errc::invalid_utf8, field};
-      b.push_back(':');
-      if (auto st = write_json(b, val, field, cx); !st) return st;
+      p = put_json_text<T>(p, k, field, cx, st);
+      *p++ = ':';
+      p = put_json(p, val, field, cx, st);
     }
-    b.push_back('}');
+    *p++ = '}';
+    return p;
   } else if constexpr (sequence_like<T>) {
-    b.push_back('[');
+    *p++ = '[';
     bool first = true;
     for (const auto& e : v) {
-      if (!first) b.push_back(',');
+      if (!first) *p++ = ',';
       first = false;
-      if (auto st = write_json(b, e, field, cx); !st) return st;
+      p = put_json(p, e, field, cx, st);
     }
-    b.push_back(']');
+    *p++ = ']';
+    return p;
   } else {
     static_assert(json_encodable<T>(), "sinkforge: this type has no JSON encoding");
+    return p;
   }
-  return {};
+}
+
+// One value followed by `terminator` (0 for none), appended to b; on failure b is left as it was.
+template <class T>
+SINKFORGE_ALWAYS_INLINE encode_status write_json(byte_buffer& b, const T& v, const char* field, const json_context& cx,
+                                                 char terminator = 0) {
+  encode_status st{};
+  char* p = b.ensure(json_bound(v) + 1);
+  p = put_json(p, v, field, cx, st);
+  if (SINKFORGE_UNLIKELY(!st)) return st;
+  *p = terminator;
+  b.commit_to(p + (terminator != 0));
+  return st;
 }
 
 }  // namespace serialize::detail

@@ -1,6 +1,5 @@
 // Text primitives shared by the text serializers: numbers, RFC 3339 time, UTF-8 checking.
 #pragma once
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +8,8 @@
 #include <type_traits>
 
 #include <sinkforge/payload/byte_buffer.hpp>
+#include <sinkforge/serialize/detail/finite.hpp>
+#include <sinkforge/serialize/detail/numbers.hpp>
 
 namespace sinkforge::inline v1::serialize {
 
@@ -55,36 +56,24 @@ inline std::size_t utf8_sequence(const unsigned char* p, const unsigned char* en
 
 inline constexpr char replacement_char[] = "\xEF\xBF\xBD";
 
-// False for NaN and the infinities: x - x is 0 only for finite x. Avoids <cmath> in every TU.
-template <class F>
-constexpr bool is_finite(F v) noexcept {
-  return v - v == F{0};
-}
-
 // Writes the shortest decimal that reads back as the same float, double or long double (no
 // narrowing). False for NaN and infinities.
 template <class F>
 inline bool write_floating(byte_buffer& b, F v) {
   static_assert(std::is_floating_point_v<F>);
   if (SINKFORGE_UNLIKELY(!is_finite(v))) return false;
-  constexpr std::size_t room = sizeof(F) > sizeof(double) ? 64 : 32;
-  char* p = b.ensure(room);
-  auto r = std::to_chars(p, p + room, v);
-  b.commit_to(r.ptr);
+  b.commit_to(put_floating(b.ensure(max_floating_chars<F>), v));
   return true;
 }
 
-// Any integer, and char-sized ones as numbers too (promoted: to_chars of a char is not a digit rule).
+// Any integer, and char-sized ones as numbers too.
 template <class I>
 inline void write_integer(byte_buffer& b, I v) {
-  char* p = b.ensure(24);
-  auto r = std::to_chars(p, p + 24, +v);
-  b.commit_to(r.ptr);
+  b.commit_to(put_integer(b.ensure(20), v));
 }
 
 inline char* two_digits(char* p, unsigned v) noexcept {
-  p[0] = static_cast<char>('0' + v / 10);
-  p[1] = static_cast<char>('0' + v % 10);
+  std::memcpy(p, digit_pairs + 2 * v, 2);
   return p + 2;
 }
 
@@ -98,19 +87,21 @@ constexpr int fraction_digits() {
   else return 9;
 }
 
+// Most bytes put_rfc3339 writes: "9999-12-31T23:59:59.999999999Z".
+inline constexpr std::size_t rfc3339_max_chars = 30;
+
 // RFC 3339 in UTC, "2026-11-23T09:18:45.123Z", with the precision of the time point's duration.
-// False for years outside 0000..9999.
+// Null for years outside 0000..9999 (nothing written).
 template <class D>
-bool write_rfc3339(byte_buffer& b, std::chrono::time_point<std::chrono::system_clock, D> tp) {
+char* put_rfc3339(char* p, std::chrono::time_point<std::chrono::system_clock, D> tp) {
   using namespace std::chrono;
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const int y = static_cast<int>(ymd.year());
-  if (y < 0 || y > 9999) return false;
+  if (y < 0 || y > 9999) return nullptr;
   const auto since_midnight = tp - day;
   const auto secs = floor<seconds>(since_midnight);
   const hh_mm_ss<seconds> hms{secs};
-  char* p = b.ensure(40);
   p = two_digits(p, static_cast<unsigned>(y / 100));
   p = two_digits(p, static_cast<unsigned>(y % 100));
   *p++ = '-';
@@ -126,17 +117,19 @@ bool write_rfc3339(byte_buffer& b, std::chrono::time_point<std::chrono::system_c
   constexpr int digits = fraction_digits<D>();
   if constexpr (digits > 0) {
     const auto frac = duration_cast<nanoseconds>(since_midnight - secs).count();
-    std::int64_t scaled = frac;
-    for (int i = digits; i < 9; ++i) scaled /= 10;
     *p++ = '.';
-    for (int i = digits - 1; i >= 0; --i) {
-      p[i] = static_cast<char>('0' + scaled % 10);
-      scaled /= 10;
-    }
+    put_digits(p, static_cast<std::uint64_t>(frac) / pow10_u64[9 - digits], digits);
     p += digits;
   }
   *p++ = 'Z';
-  b.commit_to(p);
+  return p;
+}
+
+template <class D>
+bool write_rfc3339(byte_buffer& b, std::chrono::time_point<std::chrono::system_clock, D> tp) {
+  char* e = put_rfc3339(b.ensure(rfc3339_max_chars), tp);
+  if (!e) return false;
+  b.commit_to(e);
   return true;
 }
 

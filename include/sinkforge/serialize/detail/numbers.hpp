@@ -1,0 +1,270 @@
+// Number formatting into a raw pointer with room reserved by the caller: integers by digit pairs,
+// and float/double in the shortest form that reads back as the same value, byte for byte what
+// std::to_chars(first, last, v) writes. Only integer arithmetic is used, so the result does not
+// depend on floating-point compiler flags (-ffast-math may rewrite x / 10^k as x * 10^-k).
+#pragma once
+#include <bit>
+#include <cstddef>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include <sinkforge/config.hpp>
+
+namespace sinkforge::inline v1::serialize::detail {
+
+inline constexpr char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+inline constexpr std::uint64_t pow10_u64[20] = {1ull,
+                                               10ull,
+                                               100ull,
+                                               1000ull,
+                                               10000ull,
+                                               100000ull,
+                                               1000000ull,
+                                               10000000ull,
+                                               100000000ull,
+                                               1000000000ull,
+                                               10000000000ull,
+                                               100000000000ull,
+                                               1000000000000ull,
+                                               10000000000000ull,
+                                               100000000000000ull,
+                                               1000000000000000ull,
+                                               10000000000000000ull,
+                                               100000000000000000ull,
+                                               1000000000000000000ull,
+                                               10000000000000000000ull};
+
+// Number of decimal digits of v (1 for 0).
+inline int decimal_digits(std::uint64_t v) noexcept {
+  // bit_width * log10(2) is the count or one less; the table settles it.
+  v |= 1;
+  const int t = (static_cast<int>(std::bit_width(v)) * 1233) >> 12;
+  return t + (v >= pow10_u64[t]);
+}
+
+// Writes exactly n digits of v (v < 10^n, leading zeros included) at p.
+inline void put_digits(char* p, std::uint64_t v, int n) noexcept {
+  char* e = p + n;
+  while (e - p >= 2) {
+    const auto r = static_cast<unsigned>(v % 100);
+    v /= 100;
+    e -= 2;
+    std::memcpy(e, digit_pairs + 2 * r, 2);
+  }
+  if (e != p) *p = static_cast<char>('0' + v);
+}
+
+// The 8 decimal digits of v < 10^8, leading zeros included, as 8 ASCII bytes in memory order
+// (little-endian): two 4-digit halves, then 2-digit and 1-digit splits in all lanes at once, so the
+// digits come out of a short dependency chain instead of one division after another.
+inline std::uint64_t eight_digits(std::uint32_t v) noexcept {
+  const std::uint64_t halves = (v / 10000) | (static_cast<std::uint64_t>(v % 10000) << 32);
+  const std::uint64_t hundreds = ((halves * 10486) >> 20) & 0x0000007F0000007Full;  // x / 100 per lane
+  const std::uint64_t pairs = hundreds | ((halves - 100 * hundreds) << 16);
+  const std::uint64_t tens = ((pairs * 103) >> 10) & 0x000F000F000F000Full;  // x / 10 per lane
+  const std::uint64_t digits = tens | ((pairs - 10 * tens) << 8);
+  return digits + 0x3030303030303030ull;
+}
+
+// Stores the last n (1..8) of the 8 digits at p; writes 8 bytes.
+inline void store_digits(char* p, std::uint64_t eight, int n) noexcept {
+  const std::uint64_t w = eight >> (8 * (8 - n));
+  std::memcpy(p, &w, 8);
+}
+
+// Writes v in decimal; may write up to 8 bytes past the digits, never past p + 20.
+inline char* put_uint(char* p, std::uint64_t v) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (v < 100000000) {
+      const int n = decimal_digits(v);
+      store_digits(p, eight_digits(static_cast<std::uint32_t>(v)), n);
+      return p + n;
+    }
+    std::uint64_t hi = v / 100000000;
+    const auto lo = static_cast<std::uint32_t>(v - hi * 100000000);
+    if (hi < 100000000) {
+      const int n = decimal_digits(hi);
+      store_digits(p, eight_digits(static_cast<std::uint32_t>(hi)), n);
+      store_digits(p + n, eight_digits(lo), 8);
+      return p + n + 8;
+    }
+    const std::uint64_t top = hi / 100000000;
+    const auto mid = static_cast<std::uint32_t>(hi - top * 100000000);
+    const int n = decimal_digits(top);
+    store_digits(p, eight_digits(static_cast<std::uint32_t>(top)), n);
+    store_digits(p + n, eight_digits(mid), 8);
+    store_digits(p + n + 8, eight_digits(lo), 8);
+    return p + n + 16;
+  } else {
+    const int n = decimal_digits(v);
+    put_digits(p, v, n);
+    return p + n;
+  }
+}
+
+// Any integer type (char-sized ones as numbers). At most 20 bytes.
+template <class I>
+inline char* put_integer(char* p, I v) noexcept {
+  static_assert(std::is_integral_v<I>);
+  if constexpr (std::is_signed_v<I>) {
+    if (v < 0) {
+      *p++ = '-';
+      return put_uint(p, static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+    }
+  }
+  return put_uint(p, static_cast<std::uint64_t>(v));
+}
+
+// Room put_floating needs for a float, double, long double (the longest forms are 15, 24 and 30
+// bytes; the block stores of the fast path write past the digits).
+template <class F>
+inline constexpr std::size_t max_floating_chars = sizeof(F) <= 4 ? 24 : sizeof(F) <= 8 ? 32 : 64;
+
+#if defined(__SIZEOF_INT128__)
+#define SINKFORGE_SHORTEST_FAST 1
+namespace shortest {
+
+__extension__ typedef unsigned __int128 u128;
+
+// Layout of float and double: significand bits with the implicit one (P) and exponent bias.
+template <class F>
+struct format;
+template <>
+struct format<float> {
+  using bits = std::uint32_t;
+  static constexpr int P = 24, bias = 150, limit_log2 = 21;
+};
+template <>
+struct format<double> {
+  using bits = std::uint64_t;
+  static constexpr int P = 53, bias = 1075, limit_log2 = 50;
+};
+
+// Removes the trailing decimal zeros of s (s != 0); returns how many.
+inline int strip_zeros(std::uint64_t& s) noexcept {
+  // Written for conditional moves: how many zeros there are is data, not a pattern to predict.
+  int z = 0;
+  const auto step = [&](std::uint64_t p, int n) {
+    const std::uint64_t q = s / p;
+    const bool zero = q * p == s;
+    s = zero ? q : s;
+    z += zero ? n : 0;
+  };
+  step(100000000, 8);
+  step(10000, 4);
+  step(100, 2);
+  step(10, 1);
+  return z;
+}
+
+// The shortest decimal s * 10^-k that reads back as v (finite, positive, normal), found in the
+// common case where it has at most about 15 digits (6 for float) and v is in [2^-10, 2^limit).
+// At the largest scale 10^K with v * 10^K < 2^limit, v's rounding interval (scaled by 10^K) is
+// narrower than 1/4, so s_K = round(v * 10^K) is the only integer that can land in it. If it does
+// not, no decimal with K or fewer decimals reads back as v (any such decimal, scaled by 10^K, would
+// be an integer in the interval); if it does, the shortest form is s_K without its trailing
+// zeros, which is also the unique closest. Exact integer arithmetic throughout. False: the caller
+// falls back to std::to_chars.
+template <class F>
+inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) noexcept {
+  using fmt = format<F>;
+  const int biased = static_cast<int>(u >> (fmt::P - 1));
+  const std::uint64_t m = (static_cast<std::uint64_t>(u) & ((std::uint64_t{1} << (fmt::P - 1)) - 1)) |
+                          (std::uint64_t{1} << (fmt::P - 1));
+  const int sh = fmt::bias - biased;  // v = m * 2^-sh
+  // v >= 2^-10 and v < 2^limit_log2.
+  if (sh < fmt::P - fmt::limit_log2 || sh > fmt::P - 1 + 10) return false;
+  // v < 2^(P - sh), so v * 10^K < 2^limit for K = floor((limit - P + sh) * log10(2)) (1233 / 4096
+  // is just below log10(2)).
+  const int K = ((fmt::limit_log2 - fmt::P + sh) * 1233) >> 12;
+  const std::uint64_t p10 = pow10_u64[K];
+  const u128 x = static_cast<u128>(m) * p10;
+  const auto s = static_cast<std::uint64_t>((x + (u128{1} << (sh - 1))) >> sh);
+  // Rounding interval of v at scale 4 * 2^sh: [4m - d, 4m + 2], d = 1 just above a power of two;
+  // a decimal exactly on a bound reads back as v only if m is even (ties to even).
+  const u128 scaled = static_cast<u128>(s) << (sh + 2);
+  const u128 lo = static_cast<u128>(4 * m - (m == (std::uint64_t{1} << (fmt::P - 1)) ? 1 : 2)) * p10;
+  const u128 hi = static_cast<u128>(4 * m + 2) * p10;
+  const bool even = (m & 1) == 0;
+  const bool inside = ((lo < scaled) | (even & (lo == scaled))) & ((scaled < hi) | (even & (scaled == hi)));
+  if (!inside) return false;
+  std::uint64_t t = s;
+  const int z = strip_zeros(t);
+  s_out = t;
+  k_out = K - z;  // negative: an integer with trailing zeros
+  return true;
+}
+
+// Writes s * 10^-k as std::to_chars does: fixed or scientific notation, whichever is shorter,
+// fixed on a tie. s has no trailing zero; k < 0 stands for -k zeros after s.
+inline char* layout(char* p, std::uint64_t s, int k) noexcept {
+  const int n = decimal_digits(s);
+  if (k <= 0) {  // an integer
+    const int z = -k, fixed_len = n + z, sci_len = n + (n > 1) + 4;
+    if (fixed_len <= sci_len) {
+      put_digits(p, s, n);
+      std::memset(p + n, '0', static_cast<std::size_t>(z));
+      return p + fixed_len;
+    }
+  } else if (n > k) {  // "1234.56": the digits, then the fraction moved one place right
+    char digits[24];
+    put_uint(digits, s);  // n <= 16
+    std::memcpy(p, digits, 16);
+    std::memcpy(p + (n - k) + 1, digits + (n - k), 16);
+    p[n - k] = '.';
+    return p + n + 1;
+  } else if (k + 2 <= n + (n > 1) + 4) {  // "0.0012"
+    p[0] = '0';
+    p[1] = '.';
+    std::memset(p + 2, '0', static_cast<std::size_t>(k - n));
+    put_digits(p + 2 + (k - n), s, n);
+    return p + k + 2;
+  }
+  // Scientific: "1e+05", "1.5e-05" (|exponent| < 100 in this range).
+  const int exp10 = n - 1 - k;
+  put_digits(p + 1, s, n);
+  p[0] = p[1];
+  if (n > 1) p[1] = '.';
+  else --p;
+  p += n + 1;
+  p[0] = 'e';
+  p[1] = exp10 < 0 ? '-' : '+';
+  std::memcpy(p + 2, digit_pairs + 2 * (exp10 < 0 ? -exp10 : exp10), 2);
+  return p + 4;
+}
+
+}  // namespace shortest
+#endif
+
+// Shortest round-trip form of a finite v; room for max_floating_chars<F> bytes at p.
+template <class F>
+inline char* put_floating(char* p, F v) noexcept {
+  static_assert(std::is_floating_point_v<F>);
+#if defined(SINKFORGE_SHORTEST_FAST)
+  if constexpr (std::numeric_limits<F>::is_iec559 && (std::is_same_v<F, float> || std::is_same_v<F, double>)) {
+    using bits = typename shortest::format<F>::bits;
+    bits u = std::bit_cast<bits>(v);
+    constexpr bits sign = bits{1} << (sizeof(bits) * 8 - 1);
+    char* q = p;
+    if (u & sign) *q++ = '-';
+    u &= ~sign;
+    if (u == 0) {
+      *q = '0';
+      return q + 1;
+    }
+    std::uint64_t s;
+    int k;
+    if (SINKFORGE_LIKELY(shortest::fast<F>(u, s, k))) return shortest::layout(q, s, k);
+  }
+#endif
+  return std::to_chars(p, p + max_floating_chars<F>, v).ptr;
+}
+
+}  // namespace sinkforge::inline v1::serialize::detail

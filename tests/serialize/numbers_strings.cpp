@@ -1,0 +1,166 @@
+// The JSON encoder's own number formatting and block-wise string escaping, against references:
+// std::to_chars for numbers, a byte-at-a-time escaper for strings.
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <sinkforge/serialize/json.hpp>
+
+namespace sf = sinkforge;
+namespace d = sinkforge::serialize::detail;
+
+namespace {
+
+template <class T>
+std::string mine(T v) {
+  char buf[80];
+  char* e;
+  if constexpr (std::is_floating_point_v<T>) e = d::put_floating(buf, v);
+  else e = d::put_integer(buf, v);
+  return std::string(buf, e);
+}
+
+template <class T>
+std::string reference(T v) {
+  char buf[80];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+// The escaping rules of serialize::json, one byte at a time.
+std::string reference_escape(std::string_view s) {
+  std::string out = "\"";
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c >= 0x80) {
+      std::size_t consumed = 0;
+      const std::size_t n = d::utf8_sequence(p, end, consumed);
+      if (n) {
+        out.append(reinterpret_cast<const char*>(p), n);
+        p += n;
+      } else {
+        out += "\xEF\xBF\xBD";
+        p += consumed;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++p;
+  }
+  return out + "\"";
+}
+
+// Escapes a copy of s held in a heap block of exactly its size, so that AddressSanitizer sees any
+// read past the end.
+std::string escape(std::string_view s, sf::serialize::invalid_utf8 rule, bool& ok) {
+  auto exact = std::make_unique<char[]>(s.size() + 1);
+  std::memcpy(exact.get(), s.data(), s.size());
+  std::string out(s.size() * 6 + 2, '\0');
+  ok = true;
+  char* e = d::put_json_string(out.data(), std::string_view(exact.get(), s.size()), rule, ok);
+  out.resize(static_cast<std::size_t>(e - out.data()));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("floating point: the shortest form is what std::to_chars writes") {
+  for (double v : {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1234.56, 1e15, 1e16, 100000.0, 123456.0, 0.001, 0.0001, 1.5e-5,
+                   1e-300, 5e-324, 1.7976931348623157e308, 9007199254740991.0, 0.3, 2.0 / 3.0,
+                   std::numeric_limits<double>::min(), 1125899906842623.0, 1125899906842624.0})
+    CHECK(mine(v) == reference(v));
+  for (float v : {0.0f, 0.1f, 1e-10f, 3.4028235e38f, 1.17549435e-38f, 1e-45f, 16777216.0f, 2097151.0f, 0.3f})
+    CHECK(mine(v) == reference(v));
+
+  std::mt19937_64 rng(42);
+  int mismatches = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t u = rng();
+    const auto dv = std::bit_cast<double>(u);
+    if (d::is_finite(dv)) mismatches += mine(dv) != reference(dv);
+    const auto fv = std::bit_cast<float>(static_cast<std::uint32_t>(u));
+    if (d::is_finite(fv)) mismatches += mine(fv) != reference(fv);
+    // Short decimals at every scale, and their neighbours (one ulp away: long forms).
+    double scale = 1;
+    for (int k = static_cast<int>(rng() % 20); k > 0; --k) scale *= 10;
+    const auto m = static_cast<double>(rng() % 100000000);
+    for (double v : {m / scale, m * scale, -(m / scale), std::nextafter(m / scale, 0.0),
+                     std::nextafter(m / scale, 1e300)})
+      mismatches += mine(v) != reference(v);
+    mismatches += mine(static_cast<float>(m / scale)) != reference(static_cast<float>(m / scale));
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("integers are written as std::to_chars writes them") {
+  std::mt19937_64 rng(7);
+  int mismatches = 0;
+  for (std::uint64_t p = 1; p < 10000000000000000000ull; p *= 10)
+    for (std::uint64_t v : {p - 1, p, p + 1}) mismatches += mine(v) != reference(v);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t u = rng() >> (rng() % 64);
+    mismatches += mine(u) != reference(u);
+    mismatches += mine(-static_cast<std::int64_t>(u >> 1)) != reference(-static_cast<std::int64_t>(u >> 1));
+    mismatches += mine(static_cast<std::int32_t>(u)) != reference(static_cast<std::int32_t>(u));
+    mismatches += mine(static_cast<std::int8_t>(u)) != reference(static_cast<std::int8_t>(u));
+  }
+  CHECK(mismatches == 0);
+  CHECK(mine(std::numeric_limits<std::int64_t>::min()) == "-9223372036854775808");
+  CHECK(mine(std::numeric_limits<std::uint64_t>::max()) == "18446744073709551615");
+  CHECK(mine(std::uint8_t{0}) == "0");
+}
+
+TEST_CASE("string escaping is right at every position of the 8- and 16-byte blocks") {
+  const std::string specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                                  "\xC3", "\xFF", "\xE2\x82"};
+  int mismatches = 0;
+  for (std::size_t len = 0; len <= 40; ++len) {
+    std::string clean(len, 'a');
+    for (std::size_t i = 0; i < len; ++i) clean[i] = static_cast<char>('a' + i % 26);
+    bool ok = true;
+    mismatches += escape(clean, sf::serialize::invalid_utf8::replace, ok) != reference_escape(clean);
+    for (std::size_t pos = 0; pos <= len; ++pos) {
+      for (const auto& sp : specials) {
+        std::string s = clean;
+        s.insert(pos, sp);
+        mismatches += escape(s, sf::serialize::invalid_utf8::replace, ok) != reference_escape(s);
+        std::string two = s;  // a second special further on
+        two.insert(two.size() - (len - pos) / 2, sp);
+        mismatches += escape(two, sf::serialize::invalid_utf8::replace, ok) != reference_escape(two);
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  bool ok = true;
+  escape(std::string(20, 'a') + "\xC3" + std::string(20, 'b'), sf::serialize::invalid_utf8::reject, ok);
+  CHECK_FALSE(ok);
+  escape(std::string(20, 'a') + "\xC3\xA9" + std::string(20, 'b'), sf::serialize::invalid_utf8::reject, ok);
+  CHECK(ok);
+}
