@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Prints the benchmark table (Markdown) from the Google Benchmark JSON files and compile.json
-that bench/run.sh writes into one results directory."""
+that bench/run.sh writes into one results directory. With --chart FILE (.svg or .png; needs
+matplotlib) it also draws the ratio rows: one horizontal bar per comparison, its min-max range, and
+its target line."""
 import json
 import os
 import statistics
@@ -14,12 +16,14 @@ COMPARISONS = [
     ("1 zero overhead", "composed vs hand-written", "BM_pair_zero", "composed", "handwritten", "items_s", 0.95),
     ("1 zero overhead", "composed vs virtual-dispatch policies", "BM_pair_zero", "composed", "virtual", "items_s", None),
     ("1 zero overhead", "metrics::none vs metrics::counters", "BM_pair_zero", "composed", "counters", "items_s", None),
+    ("2 JSON", "serialize::ndjson vs RapidJSON Writer", "BM_pair_json", "sinkforge", "rapidjson_writer", "bytes_s",
+     2.0),
     ("2 JSON", "serialize::ndjson vs nlohmann (json object per record + dump)", "BM_pair_json", "sinkforge",
      "nlohmann_build_dump", "bytes_s", 3.0),
     ("2 JSON", "serialize::ndjson vs nlohmann (dump of prebuilt json)", "BM_pair_json", "sinkforge",
      "nlohmann_dump_prebuilt", "bytes_s", None),
     ("2 JSON", "fraction: serialize::ndjson vs memcpy of the output", "BM_pair_json", "sinkforge", "memcpy",
-     "bytes_s", None),
+     "bytes_s", 0.15),
     ("3 file", "file::append vs write(2) loop", "BM_pair_file", "transport", "write_loop", "bytes_s", 0.9),
     ("3 file", "file::append vs spdlog basic_file_sink", "BM_pair_file", "transport", "spdlog", "bytes_s", 1.5),
     ("3 file", "sink<string_view> + raw, one write() per line, vs spdlog", "BM_pair_file", "sink_lines", "spdlog",
@@ -73,9 +77,52 @@ def fmt_rate(v, counter):
     return f"{v / 1e6:,.2f} M rec/s" if v >= 1e6 else f"{v / 1e3:,.0f} k rec/s"
 
 
+def chart(runs, path):
+    """Horizontal bars of the paired ratios (log scale), min-max whiskers, a tick at each target."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    matplotlib.rcParams["svg.hashsalt"] = "sinkforge-bench"  # stable ids: the file diffs cleanly
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text
+    rows = []
+    for section, label, bench, cand, base, counter, target in COMPARISONS:
+        r = paired_ratios(runs, bench, cand, base)
+        if r:
+            rows.append((f"{section}: {label.removeprefix('fraction: ')}", statistics.median(r), min(r), max(r), target))
+    if not rows:
+        return
+    rows.reverse()  # first comparison on top
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.2))
+    for y, (label, med, lo, hi, target) in enumerate(rows):
+        color = "#9e9e9e" if target is None else ("#2e7d32" if med >= target else "#c62828")
+        ax.barh(y, med, color=color, height=0.6)
+        ax.errorbar(med, y, xerr=[[med - lo], [hi - med]], fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.text(hi * 1.05, y, f"{med:.2f}x", va="center", fontsize=8)
+        if target is not None:
+            ax.plot([target, target], [y - 0.42, y + 0.42], color="black", lw=2)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows], fontsize=8)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="#607d8b", lw=0.8, ls=":")
+    ax.set_xlabel("candidate throughput / baseline throughput (paired, median; whiskers: min-max; "
+                  "black tick: target)", fontsize=8)
+    ax.set_title("sinkforge benchmark ratios (green: target met, red: missed, grey: no target)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None} if path.endswith(".svg") else None)
+
+
 def main():
-    results = sys.argv[1]
+    args = sys.argv[1:]
+    chart_path = None
+    if "--chart" in args:
+        i = args.index("--chart")
+        chart_path = args[i + 1]
+        del args[i:i + 2]
+    results = args[0]
     runs = load(results)
+    if chart_path:
+        chart(runs, chart_path)
+        return
     out = []
     out.append("| # | comparison | candidate | baseline | ratio (median) | ratio range | target | met |")
     out.append("|---|---|---|---|---|---|---|---|")
@@ -97,7 +144,8 @@ def main():
             t, met = "-", "-"
         else:
             ok = ratio >= target
-            t, met = f">= {target:g}x", "yes" if ok else "**no**"
+            t = f">= {target * 100:g} %" if label.startswith("fraction") else f">= {target:g}x"
+            met = "yes" if ok else "**no**"
             missed += 0 if ok else 1
         out.append(f"| {section} | {label} | {fmt_rate(statistics.median(c), counter)} "
                    f"| {fmt_rate(statistics.median(b), counter)} | {shown} | {rng} | {t} | {met} |")

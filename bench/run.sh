@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the benchmarks (Release, -O2), runs them all and prints one table of ratios.
+# Builds the benchmarks (Release, -O2), runs them all, prints one table of ratios and draws it as
+# bench/ratios.svg (matplotlib, installed from PyPI into a venv under the user's cache).
 #
 #   bash bench/run.sh
 #
@@ -10,9 +11,10 @@
 #   SINKFORGE_BENCH_COMPILES  compilations per TU timed    (default: 5)
 #   SINKFORGE_BENCH_FILTER    benchmarks to run            (default: BM_pair, the paired ones the table uses)
 #   SINKFORGE_BENCH_DIR       directory for the file and SQLite benchmarks (default: $TMPDIR or /tmp)
+#   SINKFORGE_BENCH_CHART     chart file (.svg or .png)    (default: bench/ratios.svg; "" for none)
 #   CXX                       compiler                     (default: g++)
-# Needs: cmake, ninja, g++, libbenchmark-dev, nlohmann-json3-dev, libspdlog-dev, libsqlite3-dev,
-# libboost-dev, librange-v3-dev, time (/usr/bin/time), python3.
+# Needs: cmake, ninja, g++, libbenchmark-dev, nlohmann-json3-dev, rapidjson-dev, libspdlog-dev,
+# libsqlite3-dev, libboost-dev, librange-v3-dev, time (/usr/bin/time), python3, python3-venv.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -97,3 +99,14 @@ PY
 echo
 echo "== results ($(date -u +%Y-%m-%d), $("$cxx" --version | head -n1), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 python3 "$root/bench/report.py" "$results"
+
+chart="${SINKFORGE_BENCH_CHART-$root/bench/ratios.svg}"
+if [ -n "$chart" ]; then
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/sinkforge/bench-venv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet matplotlib
+  fi
+  "$venv/bin/python" "$root/bench/report.py" --chart "$chart" "$results"
+  echo "chart: $chart"
+fi

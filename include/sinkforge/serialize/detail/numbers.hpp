@@ -214,8 +214,8 @@ inline char* layout(char* p, std::uint64_t s, int k) noexcept {
       return p + fixed_len;
     }
   } else if (n > k) {  // "1234.56": the digits, then the fraction moved one place right
-    char digits[24];
-    put_uint(digits, s);  // n <= 16
+    char digits[32];  // n <= 16 digits; both 16-byte copies stay inside
+    put_uint(digits, s);
     std::memcpy(p, digits, 16);
     std::memcpy(p + (n - k) + 1, digits + (n - k), 16);
     p[n - k] = '.';
