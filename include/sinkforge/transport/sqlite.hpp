@@ -30,6 +30,7 @@
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/columns.hpp>
+#include <sinkforge/serialize/detail/finite.hpp>
 #include <sinkforge/serialize/detail/json_writer.hpp>
 #include <sinkforge/serialize/detail/text.hpp>
 #include <sinkforge/transport/concept.hpp>
@@ -365,7 +366,7 @@ class table::connection {
         if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
       return sqlite3_bind_int64(insert, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
     } else if constexpr (std::is_floating_point_v<M>) {
-      if (v != v) return false;
+      if (serialize::detail::is_nan(v)) return false;  // by the bits: -ffast-math keeps this check
       return sqlite3_bind_double(insert, i, static_cast<double>(v)) == SQLITE_OK;
     } else if constexpr (std::same_as<M, std::string>) {
       return sqlite3_bind_text64(insert, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
