@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: builds the orders example and writes 300,000 generated orders into SQLite
-# (build/release/orders.db), printing what it did. Installs what it needs on Debian 12.
+# (build/main/orders.db), printing what it did. Installs what it needs on Debian 12.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
