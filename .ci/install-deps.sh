@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sinkforge's build, tests and examples need. Idempotent.
+# Installs the Debian packages sinkforge needs. Idempotent; says what it installs.
+#   bash .ci/install-deps.sh         everything the build, tests and examples need
+#   bash .ci/install-deps.sh main    only what the main job (examples/run.sh) needs
 set -euo pipefail
-packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
-          sqlite3 doctest-dev nlohmann-json3-dev python3-venv)
-# promtool, which the metrics tests run on their Prometheus text. The package also ships a server
-# that its install would start; the tests need none, so it is kept from starting (below).
-server_packages=(prometheus)
+if [ "${1:-}" = main ]; then
+  packages=(g++ cmake ninja-build libboost-dev librange-v3-dev libsqlite3-dev)
+  server_packages=()
+else
+  packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
+            sqlite3 doctest-dev nlohmann-json3-dev python3-venv)
+  # promtool, which the metrics tests run on their Prometheus text. The package also ships a server
+  # that its install would start; the tests need none, so it is kept from starting (below).
+  server_packages=(prometheus)
+fi
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing() {
   local p
@@ -14,16 +21,19 @@ missing() {
   done
 }
 mapfile -t need < <(missing "${packages[@]}")
-mapfile -t need_server < <(missing "${server_packages[@]}")
+need_server=()
+[ "${#server_packages[@]}" -eq 0 ] || mapfile -t need_server < <(missing "${server_packages[@]}")
 if [ "${#need[@]}" -gt 0 ] || [ "${#need_server[@]}" -gt 0 ]; then
+  echo "install-deps: updating the package lists"
   as_root apt-get update -qq
 fi
 if [ "${#need[@]}" -gt 0 ]; then
-  echo "installing: ${need[*]}"
+  echo "install-deps: installing ${need[*]} (a minute or two on a new machine)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  echo "install-deps: done"
 fi
 if [ "${#need_server[@]}" -gt 0 ]; then
-  echo "installing: ${need_server[*]} (service not started)"
+  echo "install-deps: installing ${need_server[*]} (its service is not started)"
   # policy-rc.d exit 101 tells invoke-rc.d / deb-systemd-invoke not to start services.
   made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then

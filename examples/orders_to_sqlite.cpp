@@ -9,6 +9,7 @@
 #include <string>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <sinkforge/batch/max_age.hpp>
 #include <sinkforge/batch/max_records.hpp>
@@ -48,11 +49,19 @@ int main(int argc, char** argv) {
   const auto start_time = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
 
   const auto t0 = std::chrono::steady_clock::now();
+  // On a terminal, a progress line twice a second; nothing in a log.
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  auto next_report = t0 + std::chrono::milliseconds{500};
   for (long i = 0; i < count; ++i) {
     sink.write(Order{"order-" + std::to_string(i), "customer-" + std::to_string(customer(rng)),
                      cents(rng) / 100.0, start_time + std::chrono::milliseconds{i}});
+    if (terminal && (i & 1023) == 0 && std::chrono::steady_clock::now() >= next_report) {
+      std::fprintf(stderr, "\r  %ld / %ld orders written", i, count);
+      next_report += std::chrono::milliseconds{500};
+    }
   }
   sink.close();
+  if (terminal) std::fprintf(stderr, "\r%50s\r", "");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   sqlite3* db = nullptr;
