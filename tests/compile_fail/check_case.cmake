@@ -86,4 +86,9 @@ foreach(line IN LISTS also)
 endforeach()
 string(REGEX MATCHALL "\n" newlines "${output}")
 list(LENGTH newlines output_lines)
+# Short: the message, the line of the program that caused it, and a few lines of context.
+if(output_lines GREATER 25)
+  message(FATAL_ERROR "case ${CASE}: ${output_lines} lines of diagnostics; a rejected composition must "
+                      "print at most 25\ncommand: ${command_line}\n${output}")
+endif()
 message(STATUS "case ${CASE}: rejected with one static_assert matching `${regex}` (${output_lines} lines)")
