@@ -12,29 +12,8 @@
 // Each rejected case goes on as a real program would (USE_SINK: write a record, write a range, pipe
 // a range, copy through an inserter, flush, read metrics, close), and the harness checks that the
 // first error the compiler prints is the static_assert, and that it is the only error.
-#include <algorithm>
-#include <chrono>
-#include <cstdint>
-#include <string>
-#include <type_traits>
-#include <vector>
+#include "prelude.hpp"
 
-#include <boost/hana/define_struct.hpp>
-
-#include <sinkforge/batch/any_of.hpp>
-#include <sinkforge/batch/max_age.hpp>
-#include <sinkforge/batch/max_records.hpp>
-#include <sinkforge/metrics/counters.hpp>
-#include <sinkforge/partition/by.hpp>
-#include <sinkforge/ranges.hpp>
-#include <sinkforge/retry/fixed.hpp>
-#include <sinkforge/serialize/columns.hpp>
-#include <sinkforge/serialize/csv.hpp>
-#include <sinkforge/serialize/raw.hpp>
-#include <sinkforge/sink.hpp>
-#include <sinkforge/transport/file.hpp>
-#include <sinkforge/transport/memory.hpp>
-#include <sinkforge/transport/sqlite.hpp>
 #if !defined(CASE_async_without_its_header)
 #include <sinkforge/async.hpp>
 #else

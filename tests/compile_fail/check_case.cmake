@@ -8,23 +8,17 @@
 #
 # cmake -DCOMPILER=<c++> -DSOURCE=<file> -DCASE=<name> -DINCLUDE_DIRS=<a|b|...>
 #       [-DIMPLICIT_DIRS=<a|b|...>] [-DFLAGS=<a|b|...>] -P check_case.cmake
+# or, to precompile the header every case includes: -DPCH_OUT=<file> -DSOURCE=<header> (no -DCASE).
 # Directories are separated by '|'. Those in IMPLICIT_DIRS (the compiler's own, e.g. /usr/include)
 # are not passed with -I, as CMake does for targets: -I/usr/include can hide libstdc++'s wrappers.
 cmake_minimum_required(VERSION 3.20)
 
-foreach(var COMPILER SOURCE CASE INCLUDE_DIRS)
+foreach(var COMPILER SOURCE INCLUDE_DIRS)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "check_case.cmake: -D${var}=... is required")
   endif()
 endforeach()
 
-file(READ "${SOURCE}" text)
-string(REGEX MATCH "#if defined\\(CASE_${CASE}\\)[ \t]*\n// expect(: compiles| error: [^\n]+)\n((// and: [^\n]+\n)*)" block "${text}")
-if(NOT block)
-  message(FATAL_ERROR "${SOURCE}: no `#if defined(CASE_${CASE})` followed by an `// expect` line")
-endif()
-set(expect "${CMAKE_MATCH_1}")
-set(also_lines "${CMAKE_MATCH_2}")
 
 string(REPLACE "|" ";" implicit "${IMPLICIT_DIRS}")
 string(REPLACE "|" ";" dirs "${INCLUDE_DIRS}")
@@ -35,6 +29,27 @@ foreach(dir IN LISTS dirs)
   endif()
 endforeach()
 string(REPLACE "|" ";" extra_flags "${FLAGS}")
+
+# With -DPCH_OUT=<file>: precompile SOURCE (a header) with the flags every case uses, and stop.
+if(DEFINED PCH_OUT)
+  execute_process(COMMAND "${COMPILER}" -std=c++20 -x c++-header ${extra_flags} ${include_flags} "${SOURCE}"
+                          -o "${PCH_OUT}" RESULT_VARIABLE status ERROR_VARIABLE output)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "precompiling ${SOURCE} failed:\n${output}")
+  endif()
+  return()
+endif()
+if(NOT DEFINED CASE)
+  message(FATAL_ERROR "check_case.cmake: -DCASE=... is required")
+endif()
+
+file(READ "${SOURCE}" text)
+string(REGEX MATCH "#if defined\\(CASE_${CASE}\\)[ \t]*\n// expect(: compiles| error: [^\n]+)\n((// and: [^\n]+\n)*)" block "${text}")
+if(NOT block)
+  message(FATAL_ERROR "${SOURCE}: no `#if defined(CASE_${CASE})` followed by an `// expect` line")
+endif()
+set(expect "${CMAKE_MATCH_1}")
+set(also_lines "${CMAKE_MATCH_2}")
 
 set(command "${COMPILER}" -std=c++20 -fsyntax-only -fdiagnostics-color=never ${extra_flags} ${include_flags}
             "-DCASE_${CASE}" "${SOURCE}")
