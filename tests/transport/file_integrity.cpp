@@ -310,3 +310,23 @@ TEST_CASE("file::rotating: a failed write leaves the file as it was before the b
   }
   check_accounting(in_files, lost.seqs, seq);
 }
+
+TEST_CASE("file::append whose cut back fails too is broken: fatal, never appended again") {
+  // /dev/full fails every write with ENOSPC, and ftruncate on it fails: the cut after the failed
+  // write cannot be made, so the transport must stop appending rather than risk a torn record.
+  std::vector<sf::failed_record> lost;
+  auto sink = sf::make_sink<Padded>(sf::file::append{.path = "/dev/full"}, sf::batch::max_records{1},
+                                    sf::dead_letter::call([&](std::vector<sf::failed_record>&& r) {
+                                      for (auto& f : r) lost.push_back(std::move(f));
+                                    }));
+  sink.write(padded(1));
+  sink.write(padded(2));
+  sink.close();
+  REQUIRE(lost.size() == 2);
+  for (const auto& f : lost) {
+    CHECK(f.kind == sf::failure_kind::fatal);
+    CHECK(f.attempts == 1);  // fatal: not retried
+    CHECK(f.reason.find("cutting the file back to 0 bytes failed too") != std::string::npos);
+    CHECK(f.reason.find("no longer written") != std::string::npos);
+  }
+}
