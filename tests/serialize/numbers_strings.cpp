@@ -5,6 +5,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <cstdint>
 #include <limits>
@@ -117,6 +118,52 @@ TEST_CASE("floating point: the shortest form is what std::to_chars writes") {
     mismatches += mine(static_cast<float>(m / scale)) != reference(static_cast<float>(m / scale));
   }
   CHECK(mismatches == 0);
+}
+
+TEST_CASE("floating point: every double, long mantissas included, is written as std::to_chars writes it") {
+  // Values with 16-17 significant digits, subnormals, every binary exponent with its smallest,
+  // largest and boundary significands, powers of ten and their neighbours, and integers above 2^53
+  // (written with their exact digits in fixed notation).
+  int mismatches = 0;
+  std::string first_mismatch;
+  const auto check = [&](double v) {
+    if (!d::is_finite(v)) return;
+    if (mine(v) != reference(v)) {
+      if (mismatches++ == 0) first_mismatch = mine(v) + " vs " + reference(v);
+    }
+  };
+  for (std::uint64_t e = 0; e < 2047; ++e)
+    for (std::uint64_t f : {0ull, 1ull, 2ull, 3ull, (1ull << 51), (1ull << 52) - 2, (1ull << 52) - 1}) {
+      const auto v = std::bit_cast<double>((e << 52) | f);
+      check(v);
+      check(-v);
+      check(std::nextafter(v, 0.0));
+    }
+  for (int k = -323; k <= 308; ++k) {
+    const double v = std::strtod(("1e" + std::to_string(k)).c_str(), nullptr);
+    check(v);
+    check(std::nextafter(v, 0.0));
+    check(std::nextafter(v, 1e308));
+  }
+  for (std::uint64_t i = 1; i < 20000; ++i) {
+    check(static_cast<double>((1ull << 53) + 2 * i));
+    check(static_cast<double>((1ull << 53) - i));
+    check(static_cast<double>(i) * 1e17);
+    check(static_cast<double>(i) * 1e20);
+    check(static_cast<double>(i) / 3.0);
+  }
+  std::mt19937_64 rng(2026);
+  for (int i = 0; i < 300000; ++i) {
+    const std::uint64_t u = rng();
+    check(std::bit_cast<double>(u));
+    check(std::bit_cast<double>(u & 0x000FFFFFFFFFFFFFull));  // subnormal
+    const auto m = static_cast<double>(rng() % 100000000000000000ull);
+    double scale = 1;
+    for (int k = static_cast<int>(rng() % 23); k > 0; --k) scale *= 10;
+    check(m / scale);
+    check(m * scale);
+  }
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
 }
 
 TEST_CASE("integers are written as std::to_chars writes them") {

@@ -83,7 +83,7 @@ template <class T>
 std::string to_json_lenient(const T& v) {
   byte_buffer b;
   if constexpr (detail::json_encodable<T>()) {
-    detail::write_json(b, v, "", detail::json_context{invalid_utf8::replace, true});
+    detail::write_json<false>(b, v, "", detail::json_context{invalid_utf8::replace, true});
   } else {
     b.append("\"<record without a JSON encoding>\"");
   }

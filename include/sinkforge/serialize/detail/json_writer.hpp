@@ -92,7 +92,7 @@ inline unsigned json_special16(__m128i v) noexcept {
 // copied one for one, so a last block may overlap them (rewriting equal bytes) instead of falling
 // back to a byte loop. Block stores may write past the clean bytes: they stay inside the room of
 // the input bytes still to come (6 per byte). True when a byte that needs work was reached.
-inline bool json_copy_clean(char*& out, const char*& s, const char* end, const char* run) noexcept {
+SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const char* end, const char* run) noexcept {
 #if defined(__SSE2__)
   while (end - s >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
@@ -199,8 +199,9 @@ inline char* put_json_string(char* out, std::string_view str, invalid_utf8 rule,
       const auto* u = reinterpret_cast<const unsigned char*>(s);
       const std::size_t n = utf8_sequence(u, reinterpret_cast<const unsigned char*>(end), consumed);
       if (SINKFORGE_LIKELY(n != 0)) {
-        if (end - s >= 4) std::memcpy(out, s, 4);  // room: n >= 2 input bytes leave 12
-        else std::memcpy(out, s, n);
+        // n is 2..4: two overlapping 2-byte copies, without a variable-length memcpy call.
+        std::memcpy(out, s, 2);
+        std::memcpy(out + n - 2, s + n - 2, 2);
         out += n;
         s += n;
       } else {
@@ -214,6 +215,43 @@ inline char* put_json_string(char* out, std::string_view str, invalid_utf8 rule,
       }
     }
     run = s;
+  }
+  *out++ = '"';
+  return out;
+}
+
+// The same output as put_json_string, one byte at a time (diagnostic renderings).
+inline char* put_json_string_plain(char* out, std::string_view str, invalid_utf8 rule, bool& ok) noexcept {
+  *out++ = '"';
+  const auto* s = reinterpret_cast<const unsigned char*>(str.data());
+  const auto* const end = s + str.size();
+  while (s < end) {
+    const unsigned char c = *s;
+    if (json_char_class[c] == 0) {
+      *out++ = static_cast<char>(c);
+      ++s;
+    } else if (c < 0x80) {
+      const json_escape_seq& e = json_escapes[c];
+      std::memcpy(out, e.text, e.len);
+      out += e.len;
+      ++s;
+    } else {
+      std::size_t consumed = 0;
+      const std::size_t n = utf8_sequence(s, end, consumed);
+      if (n != 0) {
+        std::memcpy(out, s, n);
+        out += n;
+        s += n;
+      } else {
+        if (rule == invalid_utf8::reject) {
+          ok = false;
+          break;
+        }
+        std::memcpy(out, replacement_char, 3);
+        out += 3;
+        s += consumed;
+      }
+    }
   }
   *out++ = '"';
   return out;
@@ -339,10 +377,14 @@ SINKFORGE_COLD inline void json_fail(encode_status& st, encode_errc code, const 
   if (st) st = {code, field};
 }
 
-template <class T>
+// Fast: the block-wise string scan and the own double formatter. The diagnostic renderings
+// (to_json_lenient, instantiated by every sink for dead letters) take the plain byte loop and
+// std::to_chars instead, with the same output, so a sink that never encodes JSON on its hot path
+// does not compile the fast code.
+template <bool Fast, class T>
 char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st);
 
-template <class S>
+template <bool Fast, class S>
 SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_context& cx, encode_status& st) {
   *p++ = '{';
   bool first = true;
@@ -356,22 +398,23 @@ SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_co
       p += sizeof(key::next);
     }
     first = false;
-    p = put_json(p, member, decltype(name)::c_str(), cx, st);
+    p = put_json<Fast>(p, member, decltype(name)::c_str(), cx, st);
   });
   *p++ = '}';
   return p;
 }
 
-template <class T>
+template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
                                             encode_status& st) {
   bool ok = true;
-  p = put_json_string(p, s, cx.utf8, ok);
+  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok);
+  else p = put_json_string_plain(p, s, cx.utf8, ok);
   if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
   return p;
 }
 
-template <class T>
+template <bool Fast, class T>
 inline char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st) {
   using namespace reflect;
   if constexpr (boolean<T>) {
@@ -384,7 +427,10 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
   } else if constexpr (integer<T>) {
     return put_integer(p, v);
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (SINKFORGE_LIKELY(is_finite(v))) return put_floating(p, v);
+    if (SINKFORGE_LIKELY(is_finite(v))) {
+      if constexpr (Fast) return put_floating(p, v);
+      else return std::to_chars(p, p + max_floating_chars<T>, v).ptr;
+    }
     if (!cx.lenient) {
       json_fail(st, encode_errc::non_finite_number, field);
       return p;
@@ -393,9 +439,9 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
     std::memcpy(p, text.data(), text.size());
     return p + text.size();
   } else if constexpr (string_like<T>) {
-    return put_json_text<T>(p, v, field, cx, st);
+    return put_json_text<Fast>(p, v, field, cx, st);
   } else if constexpr (std::same_as<T, char>) {
-    return put_json_text<T>(p, std::string_view(&v, 1), field, cx, st);
+    return put_json_text<Fast>(p, std::string_view(&v, 1), field, cx, st);
   } else if constexpr (is_sys_time<T>) {
     char* e = put_rfc3339(p + 1, v);
     if (SINKFORGE_UNLIKELY(!e)) {
@@ -406,24 +452,24 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
     *e = '"';
     return e + 1;
   } else if constexpr (named_enum<T>) {
-    return put_json_text<T>(p, std::string_view(sinkforge_enum_name(v)), field, cx, st);
+    return put_json_text<Fast>(p, std::string_view(sinkforge_enum_name(v)), field, cx, st);
   } else if constexpr (std::is_enum_v<T>) {
     return put_integer(p, static_cast<std::underlying_type_t<T>>(v));
   } else if constexpr (is_optional<T>) {
-    if (v) return put_json(p, *v, field, cx, st);
+    if (v) return put_json<Fast>(p, *v, field, cx, st);
     std::memcpy(p, "null", 4);
     return p + 4;
   } else if constexpr (is_struct<T>) {
-    return put_json_struct(p, v, cx, st);
+    return put_json_struct<Fast>(p, v, cx, st);
   } else if constexpr (map_like<T>) {
     *p++ = '{';
     bool first = true;
     for (const auto& [k, val] : v) {
       if (!first) *p++ = ',';
       first = false;
-      p = put_json_text<T>(p, k, field, cx, st);
+      p = put_json_text<Fast>(p, k, field, cx, st);
       *p++ = ':';
-      p = put_json(p, val, field, cx, st);
+      p = put_json<Fast>(p, val, field, cx, st);
     }
     *p++ = '}';
     return p;
@@ -433,7 +479,7 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
     for (const auto& e : v) {
       if (!first) *p++ = ',';
       first = false;
-      p = put_json(p, e, field, cx, st);
+      p = put_json<Fast>(p, e, field, cx, st);
     }
     *p++ = ']';
     return p;
@@ -444,12 +490,12 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
 }
 
 // One value followed by `terminator` (0 for none), appended to b; on failure b is left as it was.
-template <class T>
+template <bool Fast = true, class T>
 SINKFORGE_ALWAYS_INLINE encode_status write_json(byte_buffer& b, const T& v, const char* field, const json_context& cx,
                                                  char terminator = 0) {
   encode_status st{};
   char* p = b.ensure(json_bound(v) + 1);
-  p = put_json(p, v, field, cx, st);
+  p = put_json<Fast>(p, v, field, cx, st);
   if (SINKFORGE_UNLIKELY(!st)) return st;
   *p = terminator;
   b.commit_to(p + (terminator != 0));

@@ -80,7 +80,7 @@ inline void store_digits(char* p, std::uint64_t eight, int n) noexcept {
 }
 
 // Writes v in decimal; may write up to 8 bytes past the digits, never past p + 20.
-inline char* put_uint(char* p, std::uint64_t v) noexcept {
+SINKFORGE_ALWAYS_INLINE char* put_uint(char* p, std::uint64_t v) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (v < 100000000) {
       const int n = decimal_digits(v);
@@ -129,9 +129,10 @@ inline constexpr std::size_t max_floating_chars = sizeof(F) <= 4 ? 24 : sizeof(F
 
 #if defined(__SIZEOF_INT128__)
 #define SINKFORGE_SHORTEST_FAST 1
+}  // namespace sinkforge::inline v1::serialize::detail
+#include <sinkforge/serialize/detail/schubfach.hpp>
+namespace sinkforge::inline v1::serialize::detail {
 namespace shortest {
-
-__extension__ typedef unsigned __int128 u128;
 
 // Layout of float and double: significand bits with the implicit one (P) and exponent bias.
 template <class F>
@@ -147,7 +148,8 @@ struct format<double> {
   static constexpr int P = 53, bias = 1075, limit_log2 = 50;
 };
 
-// Removes the trailing decimal zeros of s (s != 0); returns how many.
+// Removes the trailing decimal zeros of s (s != 0); returns how many (at most 15, or 31 if Wide).
+template <bool Wide = false>
 inline int strip_zeros(std::uint64_t& s) noexcept {
   // Written for conditional moves: how many zeros there are is data, not a pattern to predict.
   int z = 0;
@@ -157,6 +159,7 @@ inline int strip_zeros(std::uint64_t& s) noexcept {
     s = zero ? q : s;
     z += zero ? n : 0;
   };
+  if constexpr (Wide) step(10000000000000000, 16);
   step(100000000, 8);
   step(10000, 4);
   step(100, 2);
@@ -202,9 +205,26 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   return true;
 }
 
+// The exact decimal digits of an integral double in [2^53, 2^75) (c * 2^q, 0 < q < 23).
+SINKFORGE_COLD inline char* exact_integer(char* p, std::uint64_t bits) noexcept {
+  const std::uint64_t c = (bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
+  const u128 x = static_cast<u128>(c) << (static_cast<int>(bits >> 52) - 1075);
+  constexpr std::uint64_t e16 = 10000000000000000ull;
+  const auto hi = static_cast<std::uint64_t>(x / e16), lo = static_cast<std::uint64_t>(x % e16);
+  if (hi == 0) {  // below 10^16
+    const int n = decimal_digits(lo);
+    put_digits(p, lo, n);
+    return p + n;
+  }
+  const int n = decimal_digits(hi);
+  put_digits(p, hi, n);
+  put_digits(p + n, lo, 16);
+  return p + n + 16;
+}
+
 // Writes s * 10^-k as std::to_chars does: fixed or scientific notation, whichever is shorter,
 // fixed on a tie. s has no trailing zero; k < 0 stands for -k zeros after s.
-inline char* layout(char* p, std::uint64_t s, int k) noexcept {
+SINKFORGE_ALWAYS_INLINE char* layout(char* p, std::uint64_t s, int k) noexcept {
   const int n = decimal_digits(s);
   if (k <= 0) {  // an integer
     const int z = -k, fixed_len = n + z, sci_len = n + (n > 1) + 4;
@@ -214,7 +234,16 @@ inline char* layout(char* p, std::uint64_t s, int k) noexcept {
       return p + fixed_len;
     }
   } else if (n > k) {  // "1234.56": the digits, then the fraction moved one place right
-    char digits[32];  // n <= 16 digits; both 16-byte copies stay inside
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n <= 7) {  // in one register: no store-to-load round trip
+        const std::uint64_t w = eight_digits(static_cast<std::uint32_t>(s)) >> (8 * (8 - n));
+        const std::uint64_t low = (std::uint64_t{1} << (8 * (n - k))) - 1;
+        const std::uint64_t out = (w & low) | (std::uint64_t{'.'} << (8 * (n - k))) | ((w & ~low) << 8);
+        std::memcpy(p, &out, 8);
+        return p + n + 1;
+      }
+    }
+    char digits[32];  // n <= 17 digits; both 16-byte copies stay inside
     put_uint(digits, s);
     std::memcpy(p, digits, 16);
     std::memcpy(p + (n - k) + 1, digits + (n - k), 16);
@@ -227,7 +256,7 @@ inline char* layout(char* p, std::uint64_t s, int k) noexcept {
     put_digits(p + 2 + (k - n), s, n);
     return p + k + 2;
   }
-  // Scientific: "1e+05", "1.5e-05" (|exponent| < 100 in this range).
+  // Scientific: "1e+05", "1.5e-05", "5e-324".
   const int exp10 = n - 1 - k;
   put_digits(p + 1, s, n);
   p[0] = p[1];
@@ -236,7 +265,13 @@ inline char* layout(char* p, std::uint64_t s, int k) noexcept {
   p += n + 1;
   p[0] = 'e';
   p[1] = exp10 < 0 ? '-' : '+';
-  std::memcpy(p + 2, digit_pairs + 2 * (exp10 < 0 ? -exp10 : exp10), 2);
+  const auto a = static_cast<unsigned>(exp10 < 0 ? -exp10 : exp10);
+  if (SINKFORGE_UNLIKELY(a >= 100)) {
+    p[2] = static_cast<char>('0' + a / 100);
+    std::memcpy(p + 3, digit_pairs + 2 * (a % 100), 2);
+    return p + 5;
+  }
+  std::memcpy(p + 2, digit_pairs + 2 * a, 2);
   return p + 4;
 }
 
@@ -262,6 +297,16 @@ inline char* put_floating(char* p, F v) noexcept {
     std::uint64_t s;
     int k;
     if (SINKFORGE_LIKELY(shortest::fast<F>(u, s, k))) return shortest::layout(q, s, k);
+    if constexpr (std::is_same_v<F, double>) {
+      int e;
+      shortest::schubfach(u, s, e);
+      const int z = shortest::strip_zeros<true>(s);
+      e += z;
+      // An integer above 2^53 in fixed notation: std::to_chars writes its exact digits, as printf
+      // would, not the shortest digits padded with zeros.
+      if (SINKFORGE_UNLIKELY(e > 0 && e <= 5 && (u >> 52) > 1075)) return shortest::exact_integer(q, u);
+      return shortest::layout(q, s, -e);
+    }
   }
 #endif
   return std::to_chars(p, p + max_floating_chars<F>, v).ptr;
