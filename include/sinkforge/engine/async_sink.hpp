@@ -62,14 +62,7 @@ class async_sink : public sink_base<async_sink<T, P>, T> {
 
   void write(const T& record) { enqueue(record); }
   void write(T&& record) { enqueue(std::move(record)); }
-  template <record_range<T> R>
-  void write(R&& records) {
-    this->write_range(static_cast<R&&>(records));
-  }
-  template <foreign_to<T> U>
-  void write(U&&) {
-    this->template reject_foreign<U>();
-  }
+  using sink_base<async_sink<T, P>, T>::write;  // ranges of T, and the message for anything else
 
   // Wakes the dispatcher to seal batches whose max_age has passed (it also wakes by itself).
   void tick() {

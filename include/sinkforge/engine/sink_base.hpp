@@ -23,20 +23,20 @@ concept foreign_to = !std::same_as<std::remove_cvref_t<U>, T> && !record_range<U
 template <class Record, class Given>
 inline constexpr bool write_takes_exactly_the_record_type = std::is_same_v<Record, Given>;
 
-// CRTP: Derived provides write(const T&) and write(T&&).
+// CRTP: Derived provides write(const T&) and write(T&&) and brings these in with a using-declaration.
 template <class Derived, class T>
 class sink_base {
  public:
   template <record_range<T> R>
-  void write_range(R&& records) {
+  void write(R&& records) {
     auto& self = static_cast<Derived&>(*this);
     auto it = std::ranges::begin(records);
     auto end = std::ranges::end(records);
     for (; it != end; ++it) self.write(*it);
   }
 
-  template <class U>
-  static void reject_foreign() {
+  template <foreign_to<T> U>
+  void write(U&&) {
     static_assert(write_takes_exactly_the_record_type<T, std::remove_cvref_t<U>>,
                   "sinkforge: sink.write(x) takes exactly the sink's record type T (named first in "
                   "write_takes_exactly_the_record_type<T, type of x>) or a range whose elements are exactly "

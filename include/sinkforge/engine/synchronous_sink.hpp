@@ -40,14 +40,7 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   // dead-letter target is configured, or when this record cannot be encoded.
   void write(const T& record) { write_impl(record); }
   void write(T&& record) { write_impl(std::move(record)); }
-  template <record_range<T> R>
-  void write(R&& records) {
-    this->write_range(static_cast<R&&>(records));
-  }
-  template <foreign_to<T> U>
-  void write(U&&) {
-    this->template reject_foreign<U>();
-  }
+  using sink_base<synchronous_sink<T, P>, T>::write;  // ranges of T, and the message for anything else
 
   // Seals batches whose max_age has passed (also done on every write).
   void tick() {
