@@ -83,7 +83,7 @@ std::string reference_escape(std::string_view s) {
 std::string escape(std::string_view s, sf::serialize::invalid_utf8 rule, bool& ok) {
   auto exact = std::make_unique<char[]>(s.size() + 1);
   std::memcpy(exact.get(), s.data(), s.size());
-  std::string out(s.size() * 6 + 2, '\0');
+  std::string out(s.size() * 6 + 2 + d::json_store_slack, '\0');
   ok = true;
   char* e = d::put_json_string(out.data(), std::string_view(exact.get(), s.size()), rule, ok);
   out.resize(static_cast<std::size_t>(e - out.data()));
