@@ -11,6 +11,10 @@
 #include <limits>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <sinkforge/config.hpp>
 
 namespace sinkforge::inline v1::serialize::detail {
@@ -74,6 +78,30 @@ SINKFORGE_ALWAYS_INLINE std::uint64_t eight_digit_values(std::uint32_t v) noexce
 }
 SINKFORGE_ALWAYS_INLINE std::uint64_t eight_digits(std::uint32_t v) noexcept { return eight_digit_values(v) + 0x3030303030303030ull; }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#define SINKFORGE_DIGITS_SSE2 1
+// The 16 decimal digit values (0-9) of hi * 10^8 + lo (hi, lo < 10^8), in memory order, both 8-digit
+// halves at once (W. Mula's SSE2 conversion): each half split into two 4-digit numbers by one
+// multiply, each of these spread over four 16-bit lanes and divided by 1000, 100, 10 and 1 with
+// multiply-high, then each lane minus ten times its left neighbour.
+SINKFORGE_ALWAYS_INLINE __m128i sixteen_digit_values(std::uint32_t hi, std::uint32_t lo) noexcept {
+  const __m128i x = _mm_set_epi64x(lo, hi);
+  const __m128i q = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi64x(0xd1b71759)), 45);  // / 10^4 per half
+  const __m128i r = _mm_sub_epi32(x, _mm_mul_epu32(q, _mm_set1_epi64x(10000)));
+  // 16-bit lanes: 4 * (hi / 10^4), 4 * (hi % 10^4), 0, 0, then the same for lo.
+  const __m128i t = _mm_slli_epi16(_mm_or_si128(q, _mm_slli_epi64(r, 16)), 2);
+  const auto split = [](__m128i v) {  // 4 * abcd (x4), 4 * efgh (x4) -> a b c d e f g h
+    constexpr short top = -32768;  // 0x8000 as an unsigned 16-bit lane
+    const __m128i div = _mm_set_epi16(top, 13108, 5243, 8389, top, 13108, 5243, 8389);
+    const __m128i shift = _mm_set_epi16(top, 1 << 13, 1 << 11, 1 << 7, top, 1 << 13, 1 << 11, 1 << 7);
+    const __m128i prefixes = _mm_mulhi_epu16(_mm_mulhi_epu16(v, div), shift);  // a, ab, abc, abcd, e, ...
+    return _mm_sub_epi16(prefixes, _mm_slli_epi64(_mm_mullo_epi16(prefixes, _mm_set1_epi16(10)), 16));
+  };
+  const __m128i lo_pairs = _mm_unpacklo_epi16(t, t), hi_pairs = _mm_unpackhi_epi16(t, t);
+  return _mm_packus_epi16(split(_mm_unpacklo_epi32(lo_pairs, lo_pairs)), split(_mm_unpacklo_epi32(hi_pairs, hi_pairs)));
+}
+#endif
+
 // Stores the last n (1..8) of the 8 digits at p; writes 8 bytes.
 SINKFORGE_ALWAYS_INLINE void store_digits(char* p, std::uint64_t eight, int n) noexcept {
   const std::uint64_t w = eight >> (8 * (8 - n));
@@ -90,12 +118,26 @@ SINKFORGE_ALWAYS_INLINE char* put_uint(char* p, std::uint64_t v) noexcept {
     }
     std::uint64_t hi = v / 100000000;
     const auto lo = static_cast<std::uint32_t>(v - hi * 100000000);
+#if defined(SINKFORGE_DIGITS_SSE2)
+    if (hi < 100000000) {  // 9 to 16 digits: all 16 at once, then shifted past the leading zeros
+      const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), lo);
+      const auto lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())));
+      const int lz = std::countr_zero(~lead);  // < 8: hi != 0
+      const __m128i text = _mm_add_epi8(d, _mm_set1_epi8('0'));
+      const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(text)) >> (8 * lz);
+      const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(text, text)));
+      std::memcpy(p, &a, 8);
+      std::memcpy(p + 8 - lz, &b, 8);
+      return p + 16 - lz;
+    }
+#else
     if (hi < 100000000) {
       const int n = decimal_digits(hi);
       store_digits(p, eight_digits(static_cast<std::uint32_t>(hi)), n);
       store_digits(p + n, eight_digits(lo), 8);
       return p + n + 8;
     }
+#endif
     const std::uint64_t top = hi / 100000000;
     const auto mid = static_cast<std::uint32_t>(hi - top * 100000000);
     const int n = decimal_digits(top);
@@ -281,24 +323,35 @@ SINKFORGE_ALWAYS_INLINE char* layout(char* p, std::uint64_t s, int k) noexcept {
 [[gnu::noinline]] inline char* layout_rare(char* p, std::uint64_t s, int k) noexcept { return layout(p, s, k); }
 
 // Writes s * 10^-K (s < 10^16, possibly ending in zeros) as layout(p, s stripped, K - zeros) does.
-// The 16 digits (leading zeros included) come out of two SWAR blocks at once; the zeros at either
-// end are counted from them instead of dividing by 10 repeatedly. The common form, an integer part
+// The 16 digits (leading zeros included) come out at once (SSE2, else two SWAR blocks); the zeros
+// at either end are counted from them instead of dividing by 10 repeatedly. The common form, an integer part
 // and a fraction ("1234.56"), is then two 16-byte stores shifted in registers; the others go to
 // layout.
 SINKFORGE_ALWAYS_INLINE char* layout_scaled(char* p, std::uint64_t s, int K) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     const std::uint64_t hi = s / 100000000;
-    const std::uint64_t a = eight_digit_values(static_cast<std::uint32_t>(hi));  // digits 0-7
-    const std::uint64_t b = eight_digit_values(static_cast<std::uint32_t>(s - hi * 100000000));  // 8-15
+    const auto lo = static_cast<std::uint32_t>(s - hi * 100000000);
+    // The 16 digits as text (a: digits 0-7, b: 8-15), and their leading and trailing zeros (s != 0,
+    // so some digit is not 0).
+#if defined(SINKFORGE_DIGITS_SSE2)
+    const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), lo);
+    const unsigned nonzero = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128()))) & 0xFFFF;
+    const int lz = std::countr_zero(nonzero), tz = std::countl_zero(nonzero) - 16;
+    const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
+    const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars));
+    const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars)));
+#else
+    constexpr std::uint64_t zeros = 0x3030303030303030ull;
+    const std::uint64_t da = eight_digit_values(static_cast<std::uint32_t>(hi)), db = eight_digit_values(lo);
     constexpr std::uint64_t high = 0x8080808080808080ull, fill = 0x7F7F7F7F7F7F7F7Full;
-    const std::uint64_t nza = (a + fill) & high, nzb = (b + fill) & high;  // digits other than 0
-    // Leading and trailing zero digits of the 16 (s != 0, so some digit is not 0).
+    const std::uint64_t nza = (da + fill) & high, nzb = (db + fill) & high;  // digits other than 0
     const int lz = (nza != 0 ? std::countr_zero(nza) : 64 + std::countr_zero(nzb)) >> 3;
     const int tz = (nzb != 0 ? std::countl_zero(nzb) : 64 + std::countl_zero(nza)) >> 3;
+    const std::uint64_t a = da + zeros, b = db + zeros;
+#endif
     const int point = 16 - K;  // digits before the decimal point (K <= 17)
     if (SINKFORGE_LIKELY(lz < point && 16 - tz > point)) {
-      constexpr std::uint64_t zeros = 0x3030303030303030ull;
-      const u128 text = (a + zeros) | (static_cast<u128>(b + zeros) << 64);
+      const u128 text = a | (static_cast<u128>(b) << 64);
       const int whole = point - lz;  // 1..15
       const u128 head = text >> (8 * lz), tail = text >> (8 * point);
       std::memcpy(p, &head, 16);
