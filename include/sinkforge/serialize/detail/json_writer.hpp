@@ -264,6 +264,20 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
   *out++ = '"';
   const char* s = str.data();
   const char* const end = s + str.size();
+#if SINKFORGE_JSON_TAIL_BLOCK
+  // Shorter than 16 bytes (names, codes, ids): one block, whatever the length.
+  if (const auto n = str.size(); n < 16 && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    if (const unsigned mask = json_special16(v) & ((1u << n) - 1); SINKFORGE_LIKELY(mask == 0)) {
+      out[n] = '"';
+      return out + n + 1;
+    } else {
+      const int j = std::countr_zero(mask);
+      return put_json_string_rest(out + j, s + j, end, rule, ok);
+    }
+  }
+#endif
   if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) return put_json_string_rest(out, s, end, rule, ok);
   *out++ = '"';
   return out;
