@@ -372,6 +372,30 @@ template <class = void>
   std::uint64_t s;
   int e;
   schubfach(u, s, e);
+#if defined(SINKFORGE_DIGITS_SSE2)
+  // 17 digits with a fraction and an integer part (1234.5678901234567, the usual long form): the
+  // first digit, then the other 16 at once, the point put in by two overlapping stores.
+  constexpr std::uint64_t e16 = 10000000000000000ull;
+  if (s >= e16 && e < 0 && e > -17) {
+    const std::uint64_t first = s / e16, rest = s - first * e16, hi = rest / 100000000;
+    const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), static_cast<std::uint32_t>(rest - hi * 100000000));
+    const unsigned nonzero = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128()))) & 0xFFFF;
+    const int kept = 32 - std::countl_zero(nonzero);  // of the 16, up to the last one that is not 0
+    const int whole = 17 + e;                          // digits before the point, 1..16
+    if (kept > whole - 1) {
+      const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
+      const u128 text = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars)) |
+                        static_cast<u128>(static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars))))
+                            << 64;
+      const u128 tail = text >> (8 * (whole - 1));
+      q[0] = static_cast<char>('0' + first);
+      std::memcpy(q + 1, &text, 16);
+      q[whole] = '.';
+      std::memcpy(q + whole + 1, &tail, 16);
+      return q + 1 + kept + 1;
+    }
+  }
+#endif
   const int z = strip_zeros<true>(s);
   e += z;
   // An integer above 2^53 in fixed notation: std::to_chars writes its exact digits, as printf
