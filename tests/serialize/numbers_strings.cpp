@@ -240,3 +240,29 @@ TEST_CASE("short strings next to a page end, and the bytes after a string, do no
   std::free(raw);
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly the valid UTF-8") {
+  // Short strings whose only special bytes are non-ASCII are checked by an automaton; the byte loop
+  // of the diagnostic path (utf8_sequence) is the reference, for every lead and second byte.
+  int mismatches = 0;
+  for (int a = 0x80; a < 0x100; ++a) {
+    for (int b = 0; b < 0x100; ++b) {
+      for (int c : {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0}) {
+        std::string s = "x";
+        s += static_cast<char>(a);
+        s += static_cast<char>(b);
+        s += static_cast<char>(c);
+        if (a >= 0xF0) s += '\x80';
+        for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+          std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
+          bool ok_fast = true, ok_plain = true;
+          fast.resize(static_cast<std::size_t>(d::put_json_string(fast.data(), s, rule, ok_fast) - fast.data()));
+          plain.resize(
+              static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
+          mismatches += ok_fast != ok_plain || (ok_plain && fast != plain);
+        }
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+}

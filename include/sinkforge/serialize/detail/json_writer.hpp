@@ -257,6 +257,45 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
   return out;
 }
 
+// UTF-8 validation as a table-driven automaton, one load per byte and no branch on the bytes:
+// state 0 accepts, 1 rejects for good, the others wait for continuation bytes (with the narrower
+// ranges after E0, ED, F0 and F4 that exclude overlong forms, surrogates and code points above
+// U+10FFFF), as utf8_sequence decides. A class template, so only the fast encoder compiles it.
+template <class = void>
+struct utf8_automaton {
+  static constexpr auto next = [] {
+    enum : std::uint8_t { ok, bad, more1, more2, more3, after_e0, after_ed, after_f0, after_f4, count };
+    std::array<std::uint8_t, count * 256> t{};
+    const auto set = [&](int state, int lo, int hi, std::uint8_t to) {
+      for (int b = lo; b <= hi; ++b) t[static_cast<std::size_t>(state * 256 + b)] = to;
+    };
+    for (int s = 0; s < count; ++s) set(s, 0, 255, bad);
+    set(ok, 0x00, 0x7F, ok);
+    set(ok, 0xC2, 0xDF, more1);
+    set(ok, 0xE0, 0xE0, after_e0);
+    set(ok, 0xE1, 0xEC, more2);
+    set(ok, 0xED, 0xED, after_ed);
+    set(ok, 0xEE, 0xEF, more2);
+    set(ok, 0xF0, 0xF0, after_f0);
+    set(ok, 0xF1, 0xF3, more3);
+    set(ok, 0xF4, 0xF4, after_f4);
+    set(more1, 0x80, 0xBF, ok);
+    set(more2, 0x80, 0xBF, more1);
+    set(more3, 0x80, 0xBF, more2);
+    set(after_e0, 0xA0, 0xBF, more1);
+    set(after_ed, 0x80, 0x9F, more1);
+    set(after_f0, 0x90, 0xBF, more2);
+    set(after_f4, 0x80, 0x8F, more2);
+    return t;
+  }();
+
+  static bool valid(const char* s, const char* end) noexcept {
+    unsigned state = 0;
+    for (; s != end; ++s) state = next[state * 256 + static_cast<unsigned char>(*s)];
+    return state == 0;
+  }
+};
+
 // Writes `s` as a quoted JSON string at out, which has room for 6 * s.size() + 2 bytes and
 // json_store_slack more. Sets ok to false (and stops) on invalid UTF-8 under invalid_utf8::reject.
 // Clean strings are copied inline; escapes and non-ASCII bytes are handled out of line.
@@ -269,13 +308,15 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
   if (const auto n = str.size(); n < 16 && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
-    if (const unsigned mask = json_special16(v) & ((1u << n) - 1); SINKFORGE_LIKELY(mask == 0)) {
+    const unsigned mask = json_special16(v) & ((1u << n) - 1);
+    // Non-ASCII bytes but nothing to escape: if the UTF-8 is valid, the block stored is the text.
+    const auto escapes = mask & ~static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (SINKFORGE_LIKELY(mask == 0) || (escapes == 0 && utf8_automaton<>::valid(s + std::countr_zero(mask), end))) {
       out[n] = '"';
       return out + n + 1;
-    } else {
-      const int j = std::countr_zero(mask);
-      return put_json_string_rest(out + j, s + j, end, rule, ok);
     }
+    const int j = std::countr_zero(mask);
+    return put_json_string_rest(out + j, s + j, end, rule, ok);
   }
 #endif
   if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) return put_json_string_rest(out, s, end, rule, ok);
