@@ -83,7 +83,7 @@ std::string reference_escape(std::string_view s) {
 std::string escape(std::string_view s, sf::serialize::invalid_utf8 rule, bool& ok) {
   auto exact = std::make_unique<char[]>(s.size() + 1);
   std::memcpy(exact.get(), s.data(), s.size());
-  std::string out(s.size() * 6 + 2, '\0');
+  std::string out(s.size() * 6 + 2 + d::json_store_slack, '\0');
   ok = true;
   char* e = d::put_json_string(out.data(), std::string_view(exact.get(), s.size()), rule, ok);
   out.resize(static_cast<std::size_t>(e - out.data()));
@@ -210,4 +210,59 @@ TEST_CASE("string escaping is right at every position of the 8- and 16-byte bloc
   CHECK_FALSE(ok);
   escape(std::string(20, 'a') + "\xC3\xA9" + std::string(20, 'b'), sf::serialize::invalid_utf8::reject, ok);
   CHECK(ok);
+}
+
+TEST_CASE("short strings next to a page end, and the bytes after a string, do not change the escaping") {
+  // A string shorter than 16 bytes is read as one 16-byte block unless that block would cross into
+  // the next page; the bytes past the string (here quotes, controls and non-ASCII) must not count.
+  constexpr std::size_t page = 4096;
+  auto* raw = static_cast<char*>(std::aligned_alloc(page, 2 * page));
+  REQUIRE(raw != nullptr);
+  const std::string samples[] = {"", "a", "ab", "acme", "globex", "ord-0000001", "exactly 15 byte",
+                                 "tab\tco", "O\"Brien", "Zo\xC3\xAB", "\xE5\x8C\x97\xE4\xBA\xAC", "bad\xC3", "\\"};
+  int mismatches = 0;
+  for (const auto& s : samples) {
+    for (std::size_t gap = 0; gap <= 24; ++gap) {  // bytes between the string's end and the page end
+      for (std::size_t i = 0; i < 2 * page; ++i) raw[i] = "\"\x01\xFF\\"[i % 4];
+      char* at = raw + page - gap - s.size();
+      std::memcpy(at, s.data(), s.size());
+      for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+        std::string out(s.size() * 6 + 2 + d::json_store_slack, '\0');
+        bool ok = true;
+        char* e = d::put_json_string(out.data(), std::string_view(at, s.size()), rule, ok);
+        out.resize(static_cast<std::size_t>(e - out.data()));
+        const bool valid = s != "bad\xC3";
+        if (rule == sf::serialize::invalid_utf8::replace || valid) mismatches += out != reference_escape(s);
+        mismatches += ok != (valid || rule == sf::serialize::invalid_utf8::replace);
+      }
+    }
+  }
+  std::free(raw);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly the valid UTF-8") {
+  // Short strings whose only special bytes are non-ASCII are checked by an automaton; the byte loop
+  // of the diagnostic path (utf8_sequence) is the reference, for every lead and second byte.
+  int mismatches = 0;
+  for (int a = 0x80; a < 0x100; ++a) {
+    for (int b = 0; b < 0x100; ++b) {
+      for (int c : {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0}) {
+        std::string s = "x";
+        s += static_cast<char>(a);
+        s += static_cast<char>(b);
+        s += static_cast<char>(c);
+        if (a >= 0xF0) s += '\x80';
+        for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+          std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
+          bool ok_fast = true, ok_plain = true;
+          fast.resize(static_cast<std::size_t>(d::put_json_string(fast.data(), s, rule, ok_fast) - fast.data()));
+          plain.resize(
+              static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
+          mismatches += ok_fast != ok_plain || (ok_plain && fast != plain);
+        }
+      }
+    }
+  }
+  CHECK(mismatches == 0);
 }

@@ -11,7 +11,10 @@
 #include <cstring>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
+#include <boost/hana/at.hpp>
+#include <boost/hana/length.hpp>
 #include <boost/hana/string.hpp>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -87,6 +90,29 @@ inline unsigned json_special16(__m128i v) noexcept {
 }
 #endif
 
+// Room a writer reserves past the bound of a value: the 16-byte block of a short string's tail may
+// be stored whole (the bytes past the string are overwritten by what follows or left unused).
+inline constexpr std::size_t json_store_slack = 16;
+
+// A string tail shorter than 16 bytes is loaded as one 16-byte block when that block does not
+// reach into the next page (the bytes past the string are then mapped, and masked off), so clean
+// short strings take one load, one compare and one store whatever their length. Builds with
+// AddressSanitizer, which would report the bytes read past the string, keep the exact-size blocks.
+#if defined(__SSE2__)
+#if defined(__SANITIZE_ADDRESS__)
+#define SINKFORGE_JSON_TAIL_BLOCK 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SINKFORGE_JSON_TAIL_BLOCK 0
+#endif
+#endif
+#ifndef SINKFORGE_JSON_TAIL_BLOCK
+#define SINKFORGE_JSON_TAIL_BLOCK 1
+#endif
+#else
+#define SINKFORGE_JSON_TAIL_BLOCK 0
+#endif
+
 // Copies the clean bytes from s on (at most up to end) to out, checking W bytes at a time; stops
 // at the first byte that needs work. `run` is where the current clean run began: its bytes were
 // copied one for one, so a last block may overlap them (rewriting equal bytes) instead of falling
@@ -106,6 +132,22 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
     s += 16;
     out += 16;
   }
+#if SINKFORGE_JSON_TAIL_BLOCK
+  if (s != end && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    const auto n = end - s;  // 1..15
+    if (const unsigned mask = json_special16(v) & ((1u << n) - 1)) {
+      const int j = std::countr_zero(mask);
+      s += j;
+      out += j;
+      return true;
+    }
+    out += n;
+    s = end;
+    return false;
+  }
+#endif
   if (s != end && end - run >= 16) {
     const char* q = end - 16;
     const auto back = s - q;
@@ -180,14 +222,10 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
   return s != end;
 }
 
-// Writes `s` as a quoted JSON string at out, which has room for 6 * s.size() + 2 bytes. Sets ok to
-// false (and stops) on invalid UTF-8 under invalid_utf8::reject.
-inline char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok) noexcept {
-  *out++ = '"';
-  const char* s = str.data();
-  const char* const end = s + str.size();
-  const char* run = s;
-  while (json_copy_clean(out, s, end, run)) {
+// The bytes from s on, where a byte that needs work stands, and the closing quote.
+[[gnu::noinline]] inline char* put_json_string_rest(char* out, const char* s, const char* end, invalid_utf8 rule,
+                                                   bool& ok) noexcept {
+  do {
     const auto c = static_cast<unsigned char>(*s);
     if (c < 0x80) {
       const json_escape_seq& e = json_escapes[c];
@@ -214,8 +252,74 @@ inline char* put_json_string(char* out, std::string_view str, invalid_utf8 rule,
         s += consumed;
       }
     }
-    run = s;
+  } while (json_copy_clean(out, s, end, s));
+  *out++ = '"';
+  return out;
+}
+
+// UTF-8 validation as a table-driven automaton, one load per byte and no branch on the bytes:
+// state 0 accepts, 1 rejects for good, the others wait for continuation bytes (with the narrower
+// ranges after E0, ED, F0 and F4 that exclude overlong forms, surrogates and code points above
+// U+10FFFF), as utf8_sequence decides. A class template, so only the fast encoder compiles it.
+template <class = void>
+struct utf8_automaton {
+  static constexpr auto next = [] {
+    enum : std::uint8_t { ok, bad, more1, more2, more3, after_e0, after_ed, after_f0, after_f4, count };
+    std::array<std::uint8_t, count * 256> t{};
+    const auto set = [&](int state, int lo, int hi, std::uint8_t to) {
+      for (int b = lo; b <= hi; ++b) t[static_cast<std::size_t>(state * 256 + b)] = to;
+    };
+    for (int s = 0; s < count; ++s) set(s, 0, 255, bad);
+    set(ok, 0x00, 0x7F, ok);
+    set(ok, 0xC2, 0xDF, more1);
+    set(ok, 0xE0, 0xE0, after_e0);
+    set(ok, 0xE1, 0xEC, more2);
+    set(ok, 0xED, 0xED, after_ed);
+    set(ok, 0xEE, 0xEF, more2);
+    set(ok, 0xF0, 0xF0, after_f0);
+    set(ok, 0xF1, 0xF3, more3);
+    set(ok, 0xF4, 0xF4, after_f4);
+    set(more1, 0x80, 0xBF, ok);
+    set(more2, 0x80, 0xBF, more1);
+    set(more3, 0x80, 0xBF, more2);
+    set(after_e0, 0xA0, 0xBF, more1);
+    set(after_ed, 0x80, 0x9F, more1);
+    set(after_f0, 0x90, 0xBF, more2);
+    set(after_f4, 0x80, 0x8F, more2);
+    return t;
+  }();
+
+  static bool valid(const char* s, const char* end) noexcept {
+    unsigned state = 0;
+    for (; s != end; ++s) state = next[state * 256 + static_cast<unsigned char>(*s)];
+    return state == 0;
   }
+};
+
+// Writes `s` as a quoted JSON string at out, which has room for 6 * s.size() + 2 bytes and
+// json_store_slack more. Sets ok to false (and stops) on invalid UTF-8 under invalid_utf8::reject.
+// Clean strings are copied inline; escapes and non-ASCII bytes are handled out of line.
+SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok) noexcept {
+  *out++ = '"';
+  const char* s = str.data();
+  const char* const end = s + str.size();
+#if SINKFORGE_JSON_TAIL_BLOCK
+  // Shorter than 16 bytes (names, codes, ids): one block, whatever the length.
+  if (const auto n = str.size(); n < 16 && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    const unsigned mask = json_special16(v) & ((1u << n) - 1);
+    // Non-ASCII bytes but nothing to escape: if the UTF-8 is valid, the block stored is the text.
+    const auto escapes = mask & ~static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (SINKFORGE_LIKELY(mask == 0) || (escapes == 0 && utf8_automaton<>::valid(s + std::countr_zero(mask), end))) {
+      out[n] = '"';
+      return out + n + 1;
+    }
+    const int j = std::countr_zero(mask);
+    return put_json_string_rest(out + j, s + j, end, rule, ok);
+  }
+#endif
+  if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) return put_json_string_rest(out, s, end, rule, ok);
   *out++ = '"';
   return out;
 }
@@ -260,7 +364,7 @@ inline char* put_json_string_plain(char* out, std::string_view str, invalid_utf8
 // Kept for callers that write into a byte_buffer. False only under invalid_utf8::reject.
 inline bool write_json_string(byte_buffer& b, std::string_view s, invalid_utf8 rule) {
   bool ok = true;
-  b.commit_to(put_json_string(b.ensure(s.size() * 6 + 2), s, rule, ok));
+  b.commit_to(put_json_string(b.ensure(s.size() * 6 + 2 + json_store_slack), s, rule, ok));
   return ok;
 }
 
@@ -384,38 +488,18 @@ SINKFORGE_COLD inline void json_fail(encode_status& st, encode_errc code, const 
 template <bool Fast, class T>
 char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st);
 
-template <bool Fast, class S>
-SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_context& cx, encode_status& st) {
-  *p++ = '{';
-  bool first = true;
-  reflect::for_each_member(v, [&](auto name, const auto& member) {
-    using key = json_key<decltype(name)>;
-    if (first) {
-      std::memcpy(p, key::first, sizeof(key::first));
-      p += sizeof(key::first);
-    } else {
-      std::memcpy(p, key::next, sizeof(key::next));
-      p += sizeof(key::next);
-    }
-    first = false;
-    p = put_json<Fast>(p, member, decltype(name)::c_str(), cx, st);
-  });
-  *p++ = '}';
-  return p;
-}
-
 template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
-                                            encode_status& st) {
-  bool ok = true;
-  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok);
-  else p = put_json_string_plain(p, s, cx.utf8, ok);
-  if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
-  return p;
-}
+                                            encode_status& st);
+
+// Members written in place inside the record's code rather than through a call per member.
+template <class T>
+inline constexpr bool json_inline_scalar =
+    reflect::boolean<T> || reflect::integer<T> || std::is_floating_point_v<T> || reflect::string_like<T>;
 
 template <bool Fast, class T>
-inline char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st) {
+SINKFORGE_ALWAYS_INLINE char* put_json_scalar(char* p, const T& v, const char* field, const json_context& cx,
+                                              encode_status& st) {
   using namespace reflect;
   if constexpr (boolean<T>) {
     if (v) {
@@ -438,8 +522,66 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
     const std::string_view text = is_nan(v) ? "\"NaN\"" : (v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
     std::memcpy(p, text.data(), text.size());
     return p + text.size();
-  } else if constexpr (string_like<T>) {
+  } else {
+    static_assert(string_like<T>);
     return put_json_text<Fast>(p, v, field, cx, st);
+  }
+}
+
+// One member with its key. Members are expanded by a fold rather than a lambda per member: in a
+// large translation unit GCC may leave such a lambda out of line, a call per member that keeps the
+// output pointer in memory.
+template <bool Fast, bool First, class S, class Pair>
+SINKFORGE_ALWAYS_INLINE char* put_json_member(char* p, const S& v, const Pair& pair, const json_context& cx,
+                                              encode_status& st) {
+  using name = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+  using key = json_key<name>;
+  if constexpr (First) {
+    std::memcpy(p, key::first, sizeof(key::first));
+    p += sizeof(key::first);
+  } else {
+    std::memcpy(p, key::next, sizeof(key::next));
+    p += sizeof(key::next);
+  }
+  const auto& member = boost::hana::second(pair)(v);
+  if constexpr (json_inline_scalar<std::remove_cvref_t<decltype(member)>>)
+    return put_json_scalar<Fast>(p, member, name::c_str(), cx, st);
+  else
+    return put_json<Fast>(p, member, name::c_str(), cx, st);
+}
+
+template <bool Fast, class S, std::size_t... I>
+SINKFORGE_ALWAYS_INLINE char* put_json_members(char* p, const S& v, const json_context& cx, encode_status& st,
+                                               std::index_sequence<I...>) {
+  const auto members = boost::hana::accessors<S>();
+  ((p = put_json_member<Fast, I == 0>(p, v, boost::hana::at_c<I>(members), cx, st)), ...);
+  return p;
+}
+
+template <bool Fast, class S>
+SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_context& cx, encode_status& st) {
+  constexpr std::size_t n = decltype(boost::hana::length(boost::hana::accessors<S>()))::value;
+  *p++ = '{';
+  p = put_json_members<Fast>(p, v, cx, st, std::make_index_sequence<n>{});
+  *p++ = '}';
+  return p;
+}
+
+template <bool Fast>
+SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
+                                            encode_status& st) {
+  bool ok = true;
+  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok);
+  else p = put_json_string_plain(p, s, cx.utf8, ok);
+  if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
+  return p;
+}
+
+template <bool Fast, class T>
+inline char* put_json(char* p, const T& v, const char* field, const json_context& cx, encode_status& st) {
+  using namespace reflect;
+  if constexpr (json_inline_scalar<T>) {
+    return put_json_scalar<Fast>(p, v, field, cx, st);
   } else if constexpr (std::same_as<T, char>) {
     return put_json_text<Fast>(p, std::string_view(&v, 1), field, cx, st);
   } else if constexpr (is_sys_time<T>) {
@@ -494,8 +636,9 @@ template <bool Fast = true, class T>
 SINKFORGE_ALWAYS_INLINE encode_status write_json(byte_buffer& b, const T& v, const char* field, const json_context& cx,
                                                  char terminator = 0) {
   encode_status st{};
-  char* p = b.ensure(json_bound(v) + 1);
-  p = put_json<Fast>(p, v, field, cx, st);
+  char* p = b.ensure(json_bound(v) + 1 + json_store_slack);
+  if constexpr (reflect::is_struct<T>) p = put_json_struct<Fast>(p, v, cx, st);  // a record: all in line
+  else p = put_json<Fast>(p, v, field, cx, st);
   if (SINKFORGE_UNLIKELY(!st)) return st;
   *p = terminator;
   b.commit_to(p + (terminator != 0));

@@ -11,6 +11,10 @@
 #include <limits>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <sinkforge/config.hpp>
 
 namespace sinkforge::inline v1::serialize::detail {
@@ -42,7 +46,7 @@ inline constexpr std::uint64_t pow10_u64[20] = {1ull,
                                                10000000000000000000ull};
 
 // Number of decimal digits of v (1 for 0).
-inline int decimal_digits(std::uint64_t v) noexcept {
+SINKFORGE_ALWAYS_INLINE int decimal_digits(std::uint64_t v) noexcept {
   // bit_width * log10(2) is the count or one less; the table settles it.
   v |= 1;
   const int t = (static_cast<int>(std::bit_width(v)) * 1233) >> 12;
@@ -64,17 +68,42 @@ inline void put_digits(char* p, std::uint64_t v, int n) noexcept {
 // The 8 decimal digits of v < 10^8, leading zeros included, as 8 ASCII bytes in memory order
 // (little-endian): two 4-digit halves, then 2-digit and 1-digit splits in all lanes at once, so the
 // digits come out of a short dependency chain instead of one division after another.
-inline std::uint64_t eight_digits(std::uint32_t v) noexcept {
+// eight_digit_values gives the digit values 0-9, eight_digits the ASCII bytes.
+SINKFORGE_ALWAYS_INLINE std::uint64_t eight_digit_values(std::uint32_t v) noexcept {
   const std::uint64_t halves = (v / 10000) | (static_cast<std::uint64_t>(v % 10000) << 32);
   const std::uint64_t hundreds = ((halves * 10486) >> 20) & 0x0000007F0000007Full;  // x / 100 per lane
   const std::uint64_t pairs = hundreds | ((halves - 100 * hundreds) << 16);
   const std::uint64_t tens = ((pairs * 103) >> 10) & 0x000F000F000F000Full;  // x / 10 per lane
-  const std::uint64_t digits = tens | ((pairs - 10 * tens) << 8);
-  return digits + 0x3030303030303030ull;
+  return tens | ((pairs - 10 * tens) << 8);
 }
+SINKFORGE_ALWAYS_INLINE std::uint64_t eight_digits(std::uint32_t v) noexcept { return eight_digit_values(v) + 0x3030303030303030ull; }
+
+#if defined(__SSE2__) && defined(__x86_64__)
+#define SINKFORGE_DIGITS_SSE2 1
+// The 16 decimal digit values (0-9) of hi * 10^8 + lo (hi, lo < 10^8), in memory order, both 8-digit
+// halves at once (W. Mula's SSE2 conversion): each half split into two 4-digit numbers by one
+// multiply, each of these spread over four 16-bit lanes and divided by 1000, 100, 10 and 1 with
+// multiply-high, then each lane minus ten times its left neighbour.
+SINKFORGE_ALWAYS_INLINE __m128i sixteen_digit_values(std::uint32_t hi, std::uint32_t lo) noexcept {
+  const __m128i x = _mm_set_epi64x(lo, hi);
+  const __m128i q = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi64x(0xd1b71759)), 45);  // / 10^4 per half
+  const __m128i r = _mm_sub_epi32(x, _mm_mul_epu32(q, _mm_set1_epi64x(10000)));
+  // 16-bit lanes: 4 * (hi / 10^4), 4 * (hi % 10^4), 0, 0, then the same for lo.
+  const __m128i t = _mm_slli_epi16(_mm_or_si128(q, _mm_slli_epi64(r, 16)), 2);
+  const auto split = [](__m128i v) {  // 4 * abcd (x4), 4 * efgh (x4) -> a b c d e f g h
+    constexpr short top = -32768;  // 0x8000 as an unsigned 16-bit lane
+    const __m128i div = _mm_set_epi16(top, 13108, 5243, 8389, top, 13108, 5243, 8389);
+    const __m128i shift = _mm_set_epi16(top, 1 << 13, 1 << 11, 1 << 7, top, 1 << 13, 1 << 11, 1 << 7);
+    const __m128i prefixes = _mm_mulhi_epu16(_mm_mulhi_epu16(v, div), shift);  // a, ab, abc, abcd, e, ...
+    return _mm_sub_epi16(prefixes, _mm_slli_epi64(_mm_mullo_epi16(prefixes, _mm_set1_epi16(10)), 16));
+  };
+  const __m128i lo_pairs = _mm_unpacklo_epi16(t, t), hi_pairs = _mm_unpackhi_epi16(t, t);
+  return _mm_packus_epi16(split(_mm_unpacklo_epi32(lo_pairs, lo_pairs)), split(_mm_unpacklo_epi32(hi_pairs, hi_pairs)));
+}
+#endif
 
 // Stores the last n (1..8) of the 8 digits at p; writes 8 bytes.
-inline void store_digits(char* p, std::uint64_t eight, int n) noexcept {
+SINKFORGE_ALWAYS_INLINE void store_digits(char* p, std::uint64_t eight, int n) noexcept {
   const std::uint64_t w = eight >> (8 * (8 - n));
   std::memcpy(p, &w, 8);
 }
@@ -89,12 +118,26 @@ SINKFORGE_ALWAYS_INLINE char* put_uint(char* p, std::uint64_t v) noexcept {
     }
     std::uint64_t hi = v / 100000000;
     const auto lo = static_cast<std::uint32_t>(v - hi * 100000000);
+#if defined(SINKFORGE_DIGITS_SSE2)
+    if (hi < 100000000) {  // 9 to 16 digits: all 16 at once, then shifted past the leading zeros
+      const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), lo);
+      const auto lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())));
+      const int lz = std::countr_zero(~lead);  // < 8: hi != 0
+      const __m128i text = _mm_add_epi8(d, _mm_set1_epi8('0'));
+      const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(text)) >> (8 * lz);
+      const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(text, text)));
+      std::memcpy(p, &a, 8);
+      std::memcpy(p + 8 - lz, &b, 8);
+      return p + 16 - lz;
+    }
+#else
     if (hi < 100000000) {
       const int n = decimal_digits(hi);
       store_digits(p, eight_digits(static_cast<std::uint32_t>(hi)), n);
       store_digits(p + n, eight_digits(lo), 8);
       return p + n + 8;
     }
+#endif
     const std::uint64_t top = hi / 100000000;
     const auto mid = static_cast<std::uint32_t>(hi - top * 100000000);
     const int n = decimal_digits(top);
@@ -111,7 +154,7 @@ SINKFORGE_ALWAYS_INLINE char* put_uint(char* p, std::uint64_t v) noexcept {
 
 // Any integer type (char-sized ones as numbers). At most 20 bytes.
 template <class I>
-inline char* put_integer(char* p, I v) noexcept {
+SINKFORGE_ALWAYS_INLINE char* put_integer(char* p, I v) noexcept {
   static_assert(std::is_integral_v<I>);
   if constexpr (std::is_signed_v<I>) {
     if (v < 0) {
@@ -123,9 +166,9 @@ inline char* put_integer(char* p, I v) noexcept {
 }
 
 // Room put_floating needs for a float, double, long double (the longest forms are 15, 24 and 30
-// bytes; the block stores of the fast path write past the digits).
+// bytes; the block stores of the fast paths write past the digits, up to 33 bytes for a double).
 template <class F>
-inline constexpr std::size_t max_floating_chars = sizeof(F) <= 4 ? 24 : sizeof(F) <= 8 ? 32 : 64;
+inline constexpr std::size_t max_floating_chars = sizeof(F) <= 4 ? 24 : sizeof(F) <= 8 ? 40 : 64;
 
 #if defined(__SIZEOF_INT128__)
 #define SINKFORGE_SHORTEST_FAST 1
@@ -173,8 +216,8 @@ inline int strip_zeros(std::uint64_t& s) noexcept {
 // narrower than 1/4, so s_K = round(v * 10^K) is the only integer that can land in it. If it does
 // not, no decimal with K or fewer decimals reads back as v (any such decimal, scaled by 10^K, would
 // be an integer in the interval); if it does, the shortest form is s_K without its trailing
-// zeros, which is also the unique closest. Exact integer arithmetic throughout. False: the caller
-// falls back to std::to_chars.
+// zeros, which is also the unique closest. Exact integer arithmetic throughout. Gives s_K and K
+// (s_K < 2^limit, so at most 16 digits); false: the caller takes Schubfach.
 template <class F>
 inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) noexcept {
   using fmt = format<F>;
@@ -188,21 +231,22 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   // is just below log10(2)).
   const int K = ((fmt::limit_log2 - fmt::P + sh) * 1233) >> 12;
   const std::uint64_t p10 = pow10_u64[K];
-  const u128 x = static_cast<u128>(m) * p10;
-  const auto s = static_cast<std::uint64_t>((x + (u128{1} << (sh - 1))) >> sh);
-  // Rounding interval of v at scale 4 * 2^sh: [4m - d, 4m + 2], d = 1 just above a power of two;
-  // a decimal exactly on a bound reads back as v only if m is even (ties to even).
-  const u128 scaled = static_cast<u128>(s) << (sh + 2);
-  const u128 lo = static_cast<u128>(4 * m - (m == (std::uint64_t{1} << (fmt::P - 1)) ? 1 : 2)) * p10;
-  const u128 hi = static_cast<u128>(4 * m + 2) * p10;
+  const u128 x = static_cast<u128>(m) * p10;  // v * 10^K * 2^sh
+  const std::uint64_t half = std::uint64_t{1} << (sh - 1);
+  const u128 xr = x + half;
+  const auto s = static_cast<std::uint64_t>(xr >> sh);
+  // Rounding interval of v, times 10^K * 4 * 2^sh: [(4m - d) p10, (4m + 2) p10], d = 1 just above a
+  // power of two, else 2; a decimal exactly on a bound reads back as v only if m is even (ties to
+  // even). s * 2^sh = x - r with r = the low sh bits of x + half, minus half (sh <= 62, so r fits
+  // in 64 bits): s is inside when 2|r| <= p10, or 4r <= p10 for s below v next to a power of two.
+  const auto r = static_cast<std::int64_t>((static_cast<std::uint64_t>(xr) & ((half << 1) - 1)) - half);
+  const bool below = r > 0, narrow = below & (m == (std::uint64_t{1} << (fmt::P - 1)));
+  const std::uint64_t dist = (below ? static_cast<std::uint64_t>(r) : static_cast<std::uint64_t>(-r)) << (1 + narrow);
   const bool even = (m & 1) == 0;
-  const bool inside = ((lo < scaled) | (even & (lo == scaled))) & ((scaled < hi) | (even & (scaled == hi)));
-  if (!inside) return false;
-  std::uint64_t t = s;
-  const int z = strip_zeros(t);
-  s_out = t;
-  k_out = K - z;  // negative: an integer with trailing zeros
-  return true;
+  const bool inside = (dist < p10) | (even & (dist == p10));
+  s_out = s;  // may end in zeros
+  k_out = K;
+  return inside;
 }
 
 // The exact decimal digits of an integral double in [2^53, 2^75) (c * 2^q, 0 < q < 23).
@@ -275,12 +319,98 @@ SINKFORGE_ALWAYS_INLINE char* layout(char* p, std::uint64_t s, int k) noexcept {
   return p + 4;
 }
 
+// Out of line for the forms that layout_scaled leaves to it (integers, below 1).
+[[gnu::noinline]] inline char* layout_rare(char* p, std::uint64_t s, int k) noexcept { return layout(p, s, k); }
+
+// Writes s * 10^-K (s < 10^16, possibly ending in zeros) as layout(p, s stripped, K - zeros) does.
+// The 16 digits (leading zeros included) come out at once (SSE2, else two SWAR blocks); the zeros
+// at either end are counted from them instead of dividing by 10 repeatedly. The common form, an integer part
+// and a fraction ("1234.56"), is then two 16-byte stores shifted in registers; the others go to
+// layout.
+SINKFORGE_ALWAYS_INLINE char* layout_scaled(char* p, std::uint64_t s, int K) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    const std::uint64_t hi = s / 100000000;
+    const auto lo = static_cast<std::uint32_t>(s - hi * 100000000);
+    // The 16 digits as text (a: digits 0-7, b: 8-15), and their leading and trailing zeros (s != 0,
+    // so some digit is not 0).
+#if defined(SINKFORGE_DIGITS_SSE2)
+    const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), lo);
+    const unsigned nonzero = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128()))) & 0xFFFF;
+    const int lz = std::countr_zero(nonzero), tz = std::countl_zero(nonzero) - 16;
+    const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
+    const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars));
+    const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars)));
+#else
+    constexpr std::uint64_t zeros = 0x3030303030303030ull;
+    const std::uint64_t da = eight_digit_values(static_cast<std::uint32_t>(hi)), db = eight_digit_values(lo);
+    constexpr std::uint64_t high = 0x8080808080808080ull, fill = 0x7F7F7F7F7F7F7F7Full;
+    const std::uint64_t nza = (da + fill) & high, nzb = (db + fill) & high;  // digits other than 0
+    const int lz = (nza != 0 ? std::countr_zero(nza) : 64 + std::countr_zero(nzb)) >> 3;
+    const int tz = (nzb != 0 ? std::countl_zero(nzb) : 64 + std::countl_zero(nza)) >> 3;
+    const std::uint64_t a = da + zeros, b = db + zeros;
+#endif
+    const int point = 16 - K;  // digits before the decimal point (K <= 17)
+    if (SINKFORGE_LIKELY(lz < point && 16 - tz > point)) {
+      const u128 text = a | (static_cast<u128>(b) << 64);
+      const int whole = point - lz;  // 1..15
+      const u128 head = text >> (8 * lz), tail = text >> (8 * point);
+      std::memcpy(p, &head, 16);
+      p[whole] = '.';
+      std::memcpy(p + whole + 1, &tail, 16);
+      return p + whole + 1 + (16 - tz - point);
+    }
+    return layout_rare(p, s / pow10_u64[tz], K - tz);
+  } else {
+    const int z = strip_zeros(s);
+    return layout(p, s, K - z);
+  }
+}
+
+// Positive finite doubles the exact short-decimal test does not settle.
+template <class = void>
+[[gnu::noinline]] char* put_schubfach(char* q, std::uint64_t u) noexcept {
+  std::uint64_t s;
+  int e;
+  schubfach(u, s, e);
+#if defined(SINKFORGE_DIGITS_SSE2)
+  // 17 digits with a fraction and an integer part (1234.5678901234567, the usual long form): the
+  // first digit, then the other 16 at once, the point put in by two overlapping stores.
+  constexpr std::uint64_t e16 = 10000000000000000ull;
+  if (s >= e16 && e < 0 && e > -17) {
+    const std::uint64_t first = s / e16, rest = s - first * e16, hi = rest / 100000000;
+    const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), static_cast<std::uint32_t>(rest - hi * 100000000));
+    const unsigned nonzero = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128()))) & 0xFFFF;
+    const int kept = 32 - std::countl_zero(nonzero);  // of the 16, up to the last one that is not 0
+    const int whole = 17 + e;                          // digits before the point, 1..16
+    if (kept > whole - 1) {
+      const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
+      const u128 text = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars)) |
+                        static_cast<u128>(static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars))))
+                            << 64;
+      const u128 tail = text >> (8 * (whole - 1));
+      q[0] = static_cast<char>('0' + first);
+      std::memcpy(q + 1, &text, 16);
+      q[whole] = '.';
+      std::memcpy(q + whole + 1, &tail, 16);
+      return q + 1 + kept + 1;
+    }
+  }
+#endif
+  const int z = strip_zeros<true>(s);
+  e += z;
+  // An integer above 2^53 in fixed notation: std::to_chars writes its exact digits, as printf
+  // would, not the shortest digits padded with zeros.
+  if (SINKFORGE_UNLIKELY(e > 0 && e <= 5 && (u >> 52) > 1075)) return exact_integer(q, u);
+  return layout(q, s, -e);
+}
+
 }  // namespace shortest
 #endif
 
-// Shortest round-trip form of a finite v; room for max_floating_chars<F> bytes at p.
+// Shortest round-trip form of a finite v; room for max_floating_chars<F> bytes at p. The short
+// decimals are formatted inline, the rest (Schubfach) out of line.
 template <class F>
-inline char* put_floating(char* p, F v) noexcept {
+SINKFORGE_ALWAYS_INLINE char* put_floating(char* p, F v) noexcept {
   static_assert(std::is_floating_point_v<F>);
 #if defined(SINKFORGE_SHORTEST_FAST)
   if constexpr (std::numeric_limits<F>::is_iec559 && (std::is_same_v<F, float> || std::is_same_v<F, double>)) {
@@ -296,17 +426,8 @@ inline char* put_floating(char* p, F v) noexcept {
     }
     std::uint64_t s;
     int k;
-    if (SINKFORGE_LIKELY(shortest::fast<F>(u, s, k))) return shortest::layout(q, s, k);
-    if constexpr (std::is_same_v<F, double>) {
-      int e;
-      shortest::schubfach(u, s, e);
-      const int z = shortest::strip_zeros<true>(s);
-      e += z;
-      // An integer above 2^53 in fixed notation: std::to_chars writes its exact digits, as printf
-      // would, not the shortest digits padded with zeros.
-      if (SINKFORGE_UNLIKELY(e > 0 && e <= 5 && (u >> 52) > 1075)) return shortest::exact_integer(q, u);
-      return shortest::layout(q, s, -e);
-    }
+    if (SINKFORGE_LIKELY(shortest::fast<F>(u, s, k))) return shortest::layout_scaled(q, s, k);
+    if constexpr (std::is_same_v<F, double>) return shortest::put_schubfach(q, u);
   }
 #endif
   return std::to_chars(p, p + max_floating_chars<F>, v).ptr;
