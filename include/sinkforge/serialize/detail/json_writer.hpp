@@ -94,22 +94,21 @@ inline unsigned json_special16(__m128i v) noexcept {
 // be stored whole (the bytes past the string are overwritten by what follows or left unused).
 inline constexpr std::size_t json_store_slack = 16;
 
-// A string tail shorter than 16 bytes is loaded as one 16-byte block when that block does not
-// reach into the next page (the bytes past the string are then mapped, and masked off), so clean
-// short strings take one load, one compare and one store whatever their length. Builds with
-// AddressSanitizer, which would report the bytes read past the string, keep the exact-size blocks.
-#if defined(__SSE2__)
-#if defined(__SANITIZE_ADDRESS__)
+// With SINKFORGE_JSON_TAIL_BLOCK=1, a string tail shorter than 16 bytes is loaded as one 16-byte
+// block when that block does not reach into the next page (the bytes past the string are mapped,
+// and masked off): one load, compare and store whatever the length. Reading past an object is
+// undefined behaviour that sanitizers report (ThreadSanitizer sees freed heap bytes), so it is off
+// unless asked for, and never on under a sanitizer.
+#if !defined(__SSE2__) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#undef SINKFORGE_JSON_TAIL_BLOCK
 #define SINKFORGE_JSON_TAIL_BLOCK 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
+#undef SINKFORGE_JSON_TAIL_BLOCK
 #define SINKFORGE_JSON_TAIL_BLOCK 0
 #endif
 #endif
 #ifndef SINKFORGE_JSON_TAIL_BLOCK
-#define SINKFORGE_JSON_TAIL_BLOCK 1
-#endif
-#else
 #define SINKFORGE_JSON_TAIL_BLOCK 0
 #endif
 
