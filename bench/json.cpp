@@ -144,32 +144,54 @@ void BM_json_memcpy(benchmark::State& state) {
   finish(state, src.size());
 }
 
+// The sides both JSON pairs share: serialize::ndjson, RapidJSON's Writer, and memcpy of the
+// serializer's output `src`. Held in place: the sides capture `this`.
+struct shared_sides {
+  const std::vector<Order>& v;
+  const std::string& src;
+  sf::serialize::ndjson ser{};
+  sf::byte_records p = ser.make_payload<Order>();
+  rapidjson::StringBuffer sb{};
+  rapidjson_writer w{};
+  std::vector<char> dst = std::vector<char>(src.size());
+
+  bench::side sinkforge() {
+    return {"sinkforge", [this] {
+              p.clear();
+              for (const auto& o : v) ser.append(p, o);
+              benchmark::DoNotOptimize(p.bytes().data());
+              benchmark::ClobberMemory();
+            }};
+  }
+  bench::side rapidjson() {
+    return {"rapidjson_writer", [this] {
+              sb.Clear();
+              for (const auto& o : v) rapidjson_line(w, sb, o);
+              benchmark::DoNotOptimize(sb.GetString());
+              benchmark::ClobberMemory();
+            }};
+  }
+  bench::side copy() {
+    return {"memcpy", [this] {
+              std::memcpy(dst.data(), src.data(), src.size());
+              benchmark::DoNotOptimize(dst.data());
+              benchmark::ClobberMemory();
+            }};
+  }
+};
+
 // All five, alternating within every iteration (what bench/run.sh reports). Byte rates use the
 // sinkforge output size for every side (nlohmann orders members by name, and it and RapidJSON write
 // whole doubles as "5.0" instead of "5": their output is 0.1% longer).
 void BM_pair_json(benchmark::State& state) {
   const auto& v = orders();
-  const sf::serialize::ndjson ser;
-  sf::byte_records p = ser.make_payload<Order>();
+  const std::string& src = reference_output();
+  shared_sides shared{v, src};
   std::string built, dumped;
   const std::vector<nlohmann::json> js(v.begin(), v.end());
-  const std::string& src = reference_output();
-  std::vector<char> dst(src.size());
-  rapidjson::StringBuffer sb;
-  rapidjson_writer w;
   std::vector<bench::side> sides{
-      {"sinkforge", [&] {
-         p.clear();
-         for (const auto& o : v) ser.append(p, o);
-         benchmark::DoNotOptimize(p.bytes().data());
-         benchmark::ClobberMemory();
-       }},
-      {"rapidjson_writer", [&] {
-         sb.Clear();
-         for (const auto& o : v) rapidjson_line(w, sb, o);
-         benchmark::DoNotOptimize(sb.GetString());
-         benchmark::ClobberMemory();
-       }},
+      shared.sinkforge(),
+      shared.rapidjson(),
       {"nlohmann_build_dump", [&] {
          built.clear();
          for (const auto& o : v) {
@@ -189,15 +211,11 @@ void BM_pair_json(benchmark::State& state) {
          benchmark::DoNotOptimize(dumped.data());
          benchmark::ClobberMemory();
        }},
-      {"memcpy", [&] {
-         std::memcpy(dst.data(), src.data(), src.size());
-         benchmark::DoNotOptimize(dst.data());
-         benchmark::ClobberMemory();
-       }},
+      shared.copy(),
   };
   bench::run_paired(state, sides, kRecords, static_cast<double>(src.size()), bench::timer::thread_cpu);
   if (built.size() < src.size() || built.size() > src.size() * 101 / 100 || dumped.size() != built.size() ||
-      sb.GetSize() < src.size() || sb.GetSize() > src.size() * 101 / 100)
+      shared.sb.GetSize() < src.size() || shared.sb.GetSize() > src.size() * 101 / 100)
     state.SkipWithError("output sizes differ by more than 1%");
 }
 
@@ -207,34 +225,16 @@ void BM_pair_json(benchmark::State& state) {
 void BM_pair_json_1m(benchmark::State& state) {
   constexpr std::size_t n = 1'000'000;
   static const std::vector<Order> v = bench::make_orders(n);
-  const sf::serialize::ndjson ser;
-  sf::byte_records p = ser.make_payload<Order>();
-  for (const auto& o : v) ser.append(p, o);
-  const std::string src(p.bytes());
-  std::vector<char> dst(src.size());
-  rapidjson::StringBuffer sb;
-  rapidjson_writer w;
-  std::vector<bench::side> sides{
-      {"sinkforge", [&] {
-         p.clear();
-         for (const auto& o : v) ser.append(p, o);
-         benchmark::DoNotOptimize(p.bytes().data());
-         benchmark::ClobberMemory();
-       }},
-      {"rapidjson_writer", [&] {
-         sb.Clear();
-         for (const auto& o : v) rapidjson_line(w, sb, o);
-         benchmark::DoNotOptimize(sb.GetString());
-         benchmark::ClobberMemory();
-       }},
-      {"memcpy", [&] {
-         std::memcpy(dst.data(), src.data(), src.size());
-         benchmark::DoNotOptimize(dst.data());
-         benchmark::ClobberMemory();
-       }},
-  };
+  static const std::string src = [] {
+    const sf::serialize::ndjson ser;
+    sf::byte_records p = ser.make_payload<Order>();
+    for (const auto& o : v) ser.append(p, o);
+    return std::string(p.bytes());
+  }();
+  shared_sides shared{v, src};
+  std::vector<bench::side> sides{shared.sinkforge(), shared.rapidjson(), shared.copy()};
   bench::run_paired(state, sides, n, static_cast<double>(src.size()), bench::timer::thread_cpu);
-  if (p.bytes() != src) state.SkipWithError("sinkforge output changed between runs");
+  if (shared.p.bytes() != src) state.SkipWithError("sinkforge output changed between runs");
 }
 
 BENCHMARK(BM_pair_json);
