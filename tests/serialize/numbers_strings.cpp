@@ -2,6 +2,7 @@
 // std::to_chars for numbers, a byte-at-a-time escaper for strings.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -15,6 +16,8 @@
 #include <string_view>
 
 #include <sinkforge/serialize/json.hpp>
+
+#include "support/records.hpp"
 
 namespace sf = sinkforge;
 namespace d = sinkforge::serialize::detail;
@@ -229,7 +232,8 @@ TEST_CASE("short strings next to a page end, and the bytes after a string, do no
       for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
         std::string out(s.size() * 6 + 2 + d::json_store_slack, '\0');
         bool ok = true;
-        char* e = d::put_json_string(out.data(), std::string_view(at, s.size()), rule, ok);
+        // Told exactly how many bytes up to the page end are readable, as for a std::string.
+        char* e = d::put_json_string(out.data(), std::string_view(at, s.size()), rule, ok, s.size() + gap);
         out.resize(static_cast<std::size_t>(e - out.data()));
         const bool valid = s != "bad\xC3";
         if (rule == sf::serialize::invalid_utf8::replace || valid) mismatches += out != reference_escape(s);
@@ -238,6 +242,35 @@ TEST_CASE("short strings next to a page end, and the bytes after a string, do no
     }
   }
   std::free(raw);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("a std::string member is read as a whole block: stale bytes in its capacity do not count") {
+  // A std::string shorter than 16 bytes is loaded as one 16-byte block from its own buffer (the
+  // small-string buffer, or a heap buffer of capacity() + 1 bytes); the bytes past its size are
+  // whatever an earlier, longer value left there: quotes, controls, non-ASCII.
+  const std::string samples[] = {"", "a", "acme", "ord-0000001", "exactly 15 byte", "tab\tco", "O\"Brien",
+                                 "Zo\xC3\xAB", "\xE5\x8C\x97\xE4\xBA\xAC", "bad\xC3", "\\"};
+  const std::string stale = "\"\x01\xFF\\\"\x01\xFF\\\"\x01\xFF\\\"\x01\xFF\\\"\x01\xFF\\\"\x01\xFF\\\"\x01\xFF\\";
+  int mismatches = 0, checked = 0;
+  for (const auto& sample : samples) {
+    for (std::size_t capacity : {std::size_t{0}, std::size_t{16}, std::size_t{17}, std::size_t{31}, std::size_t{100}}) {
+      test::Address e;
+      e.city.reserve(capacity);
+      e.city = stale.substr(0, std::max(e.city.capacity(), sample.size()));  // fill the whole buffer
+      e.city = sample;                                                      // then shorten in place
+      REQUIRE(e.city.capacity() >= 15);
+      const std::string line = sf::serialize::to_json_lenient(e);
+      sf::byte_records p = sf::serialize::ndjson{}.make_payload<test::Address>();
+      if (!sf::serialize::ndjson{}.append(p, e)) {
+        ++mismatches;
+        continue;
+      }
+      mismatches += p[0] != line + "\n";
+      ++checked;
+    }
+  }
+  CHECK(checked == 55);
   CHECK(mismatches == 0);
 }
 
@@ -256,7 +289,8 @@ TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly th
         for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
           std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
           bool ok_fast = true, ok_plain = true;
-          fast.resize(static_cast<std::size_t>(d::put_json_string(fast.data(), s, rule, ok_fast) - fast.data()));
+          fast.resize(static_cast<std::size_t>(
+              d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s)) - fast.data()));
           plain.resize(
               static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
           mismatches += ok_fast != ok_plain || (ok_plain && fast != plain);

@@ -33,12 +33,13 @@ class byte_records {
   byte_records() = default;
   explicit byte_records(framing f) : frame_(f) { buf_.append(frame_.prefix); }
 
-  std::size_t size() const noexcept { return spans_.size(); }
-  bool empty() const noexcept { return spans_.empty(); }
+  std::size_t size() const noexcept { return ends_.size(); }
+  bool empty() const noexcept { return ends_.empty(); }
   // Bytes of the framed batch as it would be sent.
   std::size_t byte_size() const noexcept { return buf_.size() + (sealed_ ? 0 : frame_.suffix.size()); }
   std::string_view operator[](std::size_t i) const noexcept {
-    return {buf_.data() + spans_[i].begin, spans_[i].end - spans_[i].begin};
+    const std::size_t begin = begin_of(i);
+    return {buf_.data() + begin, ends_[i] - begin};
   }
   // The framed batch. Call seal() first for framings with a suffix.
   std::string_view bytes() const noexcept { return buf_.view(); }
@@ -48,14 +49,13 @@ class byte_records {
   template <class Encode>
   encode_status append_record(Encode&& encode) {
     const std::size_t mark = buf_.size();
-    if (!spans_.empty() && !frame_.separator.empty()) buf_.append(frame_.separator);
-    const std::size_t begin = buf_.size();
+    if (!frame_.separator.empty() && !ends_.empty()) buf_.append(frame_.separator);
     encode_status st = static_cast<Encode&&>(encode)(buf_);
     if (SINKFORGE_UNLIKELY(!st)) {
       buf_.truncate(mark);
       return st;
     }
-    spans_.push_back(span{begin, buf_.size()});
+    ends_.push_back(buf_.size());
     return st;
   }
   void append_encoded(std::string_view record) {
@@ -65,17 +65,16 @@ class byte_records {
     });
   }
   // Size of the most recently appended record.
-  std::size_t last_record_bytes() const noexcept { return spans_.back().end - spans_.back().begin; }
+  std::size_t last_record_bytes() const noexcept { return ends_.back() - begin_of(ends_.size() - 1); }
 
   // Moves the newest record into `dst` (used when a record would overflow the byte budget).
   void move_last_to(byte_records& dst) {
-    dst.append_encoded((*this)[spans_.size() - 1]);
+    dst.append_encoded((*this)[ends_.size() - 1]);
     pop_last();
   }
   void pop_last() {
-    const std::size_t cut =
-        spans_.back().begin - (spans_.size() > 1 ? frame_.separator.size() : 0);
-    spans_.pop_back();
+    const std::size_t cut = ends_.size() > 1 ? ends_[ends_.size() - 2] : frame_.prefix.size();
+    ends_.pop_back();
     buf_.truncate(cut);
   }
 
@@ -91,7 +90,7 @@ class byte_records {
   void clear() {
     buf_.clear();
     buf_.append(frame_.prefix);
-    spans_.clear();
+    ends_.clear();
     sealed_ = false;
   }
 
@@ -106,14 +105,14 @@ class byte_records {
   std::string describe(std::size_t i) const { return std::string((*this)[i]); }
 
  private:
-  // Byte offsets into buf_: 64-bit, so that a batch may grow past 4 GiB (max_records alone does not
-  // bound its bytes).
-  struct span {
-    std::size_t begin;
-    std::size_t end;
-  };
+  // Where record i begins: after the prefix, or after record i - 1 and the separator.
+  std::size_t begin_of(std::size_t i) const noexcept {
+    return i == 0 ? frame_.prefix.size() : ends_[i - 1] + frame_.separator.size();
+  }
   byte_buffer buf_;
-  std::vector<span> spans_;
+  // The byte offset in buf_ where each record ends (its begin follows from the one before): 64-bit,
+  // so that a batch may grow past 4 GiB (max_records alone does not bound its bytes).
+  std::vector<std::size_t> ends_;
   framing frame_{};
   bool sealed_ = false;
 };

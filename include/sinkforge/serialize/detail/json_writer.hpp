@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -72,7 +73,7 @@ inline constexpr auto json_escapes = [] {
 
 // Bytes that need work among 8 (bit 7 of each flagged byte set; the lowest flag is exact):
 // below 0x20, '"', '\\', or non-ASCII.
-inline std::uint64_t json_special8(std::uint64_t w) noexcept {
+SINKFORGE_ALWAYS_INLINE std::uint64_t json_special8(std::uint64_t w) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
   const std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
   const std::uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
@@ -81,7 +82,7 @@ inline std::uint64_t json_special8(std::uint64_t w) noexcept {
 
 #if defined(__SSE2__)
 // Bit i set when byte i of the 16 needs work.
-inline unsigned json_special16(__m128i v) noexcept {
+SINKFORGE_ALWAYS_INLINE unsigned json_special16(__m128i v) noexcept {
   // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also flags non-ASCII.
   const __m128i special =
       _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
@@ -295,16 +296,33 @@ struct utf8_automaton {
   }
 };
 
-// Writes `s` as a quoted JSON string at out, which has room for 6 * s.size() + 2 bytes and
-// json_store_slack more. Sets ok to false (and stops) on invalid UTF-8 under invalid_utf8::reject.
-// Clean strings are copied inline; escapes and non-ASCII bytes are handled out of line.
-SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok) noexcept {
+// Bytes that may be read from s.data() on: a std::string's buffer holds capacity() + 1 chars (the
+// terminator's place included), and its capacity is at least 15 (the small-string buffer), so 16
+// bytes from data() are always its own memory, whatever its length. Other strings: their size.
+template <class S>
+SINKFORGE_ALWAYS_INLINE std::size_t json_readable_bytes(const S& s) noexcept {
+#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION)
+  if constexpr (std::is_same_v<S, std::string>) return s.capacity() + 1;
+#endif
+  return s.size();
+}
+
+// Writes `str` as a quoted JSON string at out, which has room for 6 * str.size() + 2 bytes and
+// json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on. Sets ok
+// to false (and stops) on invalid UTF-8 under invalid_utf8::reject. Clean strings are copied
+// inline; escapes and non-ASCII bytes are handled out of line.
+SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok,
+                                              std::size_t readable = 0) noexcept {
   *out++ = '"';
   const char* s = str.data();
   const char* const end = s + str.size();
-#if SINKFORGE_JSON_TAIL_BLOCK
-  // Shorter than 16 bytes (names, codes, ids): one block, whatever the length.
-  if (const auto n = str.size(); n < 16 && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16) {
+#if defined(__SSE2__)
+  // Shorter than 16 bytes (names, codes, ids) in a buffer with 16 readable bytes (a std::string,
+  // or with SINKFORGE_JSON_TAIL_BLOCK a block that stays inside its page): one block, whatever
+  // the length; the bytes past the string are masked off.
+  if (const auto n = str.size();
+      n < 16 && (readable >= 16 ||
+                 (SINKFORGE_JSON_TAIL_BLOCK && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16))) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
     const unsigned mask = json_special16(v) & ((1u << n) - 1);
@@ -489,7 +507,7 @@ char* put_json(char* p, const T& v, const char* field, const json_context& cx, e
 
 template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
-                                            encode_status& st);
+                                            encode_status& st, std::size_t readable = 0);
 
 // Members written in place inside the record's code rather than through a call per member.
 template <class T>
@@ -523,7 +541,7 @@ SINKFORGE_ALWAYS_INLINE char* put_json_scalar(char* p, const T& v, const char* f
     return p + text.size();
   } else {
     static_assert(string_like<T>);
-    return put_json_text<Fast>(p, v, field, cx, st);
+    return put_json_text<Fast>(p, v, field, cx, st, json_readable_bytes(v));
   }
 }
 
@@ -568,9 +586,9 @@ SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_co
 
 template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
-                                            encode_status& st) {
+                                            encode_status& st, std::size_t readable) {
   bool ok = true;
-  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok);
+  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok, readable);
   else p = put_json_string_plain(p, s, cx.utf8, ok);
   if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
   return p;
