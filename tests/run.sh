@@ -44,9 +44,10 @@ cmake --build build/asan --parallel "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest --test-dir build/asan --output-on-failure --parallel "$jobs"
 
-# The second compiler runs every test program, the compile-fail cases and the header check; the
-# examples, the ODR link and the docs and packaging checks need only one. The Conan stage, which
-# mostly waits on Python and CMake's configure steps, runs beside it; its output follows.
+# The second compiler runs every test program, the compile-fail cases and the header check (built
+# once, here: g++ parses the headers faster); the examples, the ODR link and the docs and packaging
+# checks ran in the first build. The Conan stage runs beside it (much of it waits on Python and
+# CMake's configure steps); its output follows.
 stage "g++ 12 + ThreadSanitizer: build and test (the Conan stage beside it)"
 conan_log="$(mktemp)"
 conan_status="$(mktemp)"
