@@ -21,10 +21,6 @@
 
 #include "support/records.hpp"
 
-#ifndef SINKFORGE_PROMTOOL
-#error "SINKFORGE_PROMTOOL (the path of promtool) is set by tests/CMakeLists.txt"
-#endif
-
 namespace sf = sinkforge;
 using namespace std::chrono_literals;
 
@@ -37,11 +33,14 @@ struct promtool_result {
 
 // `promtool check metrics` reads the exposition from stdin and lints it as Prometheus would scrape it.
 promtool_result promtool_check(const std::string& text, const std::string& tag) {
+  // The path of promtool, set for this test by tests/CMakeLists.txt.
+  const char* promtool = std::getenv("SINKFORGE_PROMTOOL");
+  REQUIRE_MESSAGE(promtool != nullptr, "SINKFORGE_PROMTOOL (the path of promtool) is not set; run the test with ctest");
   const auto base = std::filesystem::temp_directory_path() /
                     ("sinkforge_registry_" + std::to_string(::getpid()) + "_" + tag);
   const auto in = base.string() + ".prom", out = base.string() + ".promtool";
   std::ofstream(in, std::ios::binary) << text;
-  const std::string cmd = std::string("'") + SINKFORGE_PROMTOOL + "' check metrics < '" + in + "' > '" + out + "' 2>&1";
+  const std::string cmd = std::string("'") + promtool + "' check metrics < '" + in + "' > '" + out + "' 2>&1";
   const int status = std::system(cmd.c_str());
   std::ostringstream o;
   o << std::ifstream(out).rdbuf();
