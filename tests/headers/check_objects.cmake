@@ -5,7 +5,7 @@ cmake_minimum_required(VERSION 3.20)
 
 file(GLOB_RECURSE headers RELATIVE ${INCLUDE_ROOT} ${INCLUDE_ROOT}/sinkforge/*.hpp)
 if(NOT WITH_SQLITE)
-  list(REMOVE_ITEM headers sinkforge/transport/sqlite.hpp)
+  list(REMOVE_ITEM headers sinkforge/transport/sqlite.hpp sinkforge/checkpoint/sqlite_store.hpp)
 endif()
 list(SORT headers)
 string(REPLACE "|" ";" objects "${OBJECTS}")

@@ -164,31 +164,17 @@ namespace {
 // A writer killed at a random moment. It reports through `ack` the last record of each flush()
 // that returned: those were acknowledged and must survive.
 std::int64_t run_and_kill(const fs::path& out, std::int64_t first, unsigned delay_us) {
-  int ack[2];
-  REQUIRE(::pipe(ack) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(ack[0]);
+  return test::kill_after<std::int64_t>(delay_us, [&](int ack) {
     auto sink = sf::make_sink<Padded>(sf::file::append{.path = out.string()}, sf::batch::max_records{13},
                                       sf::on_error([](const sf::delivery_error&) {}));
     for (std::int64_t s = first;; ++s) {
       sink.write(padded(s));
       if (s % 50 == 49) {
         sink.flush();
-        if (::write(ack[1], &s, sizeof s) != sizeof s) ::_exit(3);
+        if (::write(ack, &s, sizeof s) != sizeof s) ::_exit(3);
       }
     }
-  }
-  ::close(ack[1]);
-  ::usleep(delay_us);
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  std::int64_t last = first - 1, s = 0;
-  while (::read(ack[0], &s, sizeof s) == sizeof s) last = s;
-  ::close(ack[0]);
-  return last;
+  }).value_or(first - 1);
 }
 }  // namespace
 

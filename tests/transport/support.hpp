@@ -1,9 +1,16 @@
-// A fresh directory per test under the build tree.
+// A fresh directory per test under the build tree, and a writer killed at a random moment.
 #pragma once
+#include <doctest/doctest.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace test {
 inline std::filesystem::path fresh_dir(const std::string& name) {
@@ -17,5 +24,32 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Runs `child(ack_fd)` in a forked process and kills it with SIGKILL after `delay_us`. The child
+// writes a T to `ack_fd` for each step that completed and must still be running when killed.
+// Returns the last T it wrote, or nullopt.
+template <class T, class Child>
+std::optional<T> kill_after(unsigned delay_us, const Child& child) {
+  int ack[2];
+  REQUIRE(::pipe(ack) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(ack[0]);
+    child(ack[1]);
+    ::_exit(0);
+  }
+  ::close(ack[1]);
+  ::usleep(delay_us);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE_MESSAGE(WIFSIGNALED(status), "the child stopped before it was killed, status " << WEXITSTATUS(status));
+  std::optional<T> last;
+  T value{};
+  while (::read(ack[0], &value, sizeof value) == static_cast<ssize_t>(sizeof value)) last = value;
+  ::close(ack[0]);
+  return last;
 }
 }  // namespace test
