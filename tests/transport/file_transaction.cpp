@@ -122,6 +122,8 @@ TEST_CASE("file two-phase commit: recovery commits what the state names and drop
   }
   // Another file in the folder whose name only looks alike stays.
   std::ofstream(dir / "out.ndjson.notes.pending") << "keep";
+  // A commit marker's temporary file, left by a crash before its rename, goes.
+  std::ofstream(fd::file_committable{target, 2}.marker_path() + ".tmp") << "sinkforge-commit 1 0";
   CHECK(fd::staged_checkpoints(target) == std::vector<std::uint64_t>{1, 2, 3});
   // The stored state names checkpoints 1 and 2; 3 was prepared after it was stored.
   CHECK(fd::recover(target, {{target, 2}, {target, 1}}).ok());
@@ -129,6 +131,7 @@ TEST_CASE("file two-phase commit: recovery commits what the state names and drop
   CHECK(fd::staged_checkpoints(target).empty());
   CHECK(!fs::exists(fd::in_progress_path(target)));
   CHECK(fs::exists(dir / "out.ndjson.notes.pending"));
+  CHECK(!fs::exists(fd::file_committable{target, 2}.marker_path() + ".tmp"));
   CHECK(fd::recover(target, {{target, 2}, {target, 1}}).ok());  // recovery repeated: no change
   CHECK(ids_in(target) == std::vector<std::uint64_t>{10, 11, 20, 21});
 }

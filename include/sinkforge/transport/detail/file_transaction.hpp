@@ -178,7 +178,7 @@ inline send_result commit(const file_committable& c) {
   if (const int e = append_contents(fd, pending)) return fail("append the pending bytes to", c.target, e);
   if (::fdatasync(fd) != 0) return fail("fdatasync", c.target, errno);
   ::close(fd);
-  if (path_exists(c.target) && fsync_parent_dir(c.target) != 0) return errno_result("fsync the directory of", c.target, errno);
+  if (const int e = fsync_parent_dir(c.target)) return errno_result("fsync the directory of", c.target, e);
   if (const int e = remove_file(pending)) return errno_result("remove", pending, e);
   if (const int e = fsync_parent_dir(pending)) return errno_result("fsync the directory of", pending, e);
   if (const int e = remove_file(marker)) return errno_result("remove", marker, e);
@@ -210,7 +210,8 @@ inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target) 
     const auto dot = rest.find('.');
     if (dot == 0 || dot == std::string_view::npos) continue;
     const std::string_view kind = rest.substr(dot);
-    if (kind != ".pending" && kind != ".committing") continue;
+    // A marker's temporary file outlives a crash between its write and its rename.
+    if (kind != ".pending" && kind != ".committing" && kind != ".committing.tmp") continue;
     std::uint64_t id = 0;
     bool digits = true;
     for (const char ch : rest.substr(0, dot)) {
@@ -233,10 +234,12 @@ inline send_result recover(const std::string& target, std::vector<file_committab
   for (const auto& c : to_commit)
     if (send_result r = commit(c); !r.ok()) return r;
   for (const std::uint64_t id : staged_checkpoints(target)) {
+    const file_committable staged{target, id};
+    if (const int e = remove_file(staged.marker_path() + ".tmp")) return errno_result("remove", staged.marker_path() + ".tmp", e);
     const bool decided = std::any_of(to_commit.begin(), to_commit.end(),
                                      [&](const file_committable& c) { return c.checkpoint == id; });
     if (decided) continue;
-    if (send_result r = abort(file_committable{target, id}); !r.ok()) return r;
+    if (send_result r = abort(staged); !r.ok()) return r;
   }
   if (const int e = remove_file(in_progress_path(target))) return errno_result("remove", in_progress_path(target), e);
   if (const int e = fsync_parent_dir(target)) return errno_result("fsync the directory of", target, e);
