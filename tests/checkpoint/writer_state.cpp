@@ -201,9 +201,13 @@ TEST_CASE("transaction_id: deterministic, escaped to [A-Za-z0-9_-], never shared
   CHECK_THROWS_WITH_AS(ck::transaction_id("", 0, 0),
                        "sinkforge: invalid configuration: checkpoint::transaction_id.sink: must not be empty",
                        sinkforge::config_error);
-  // "sinkforge-" + 158 + "-4294967295" + "-18446744073709551615" = 200 bytes fit; one more does not.
-  CHECK(ck::transaction_id(std::string(158, 'a'), 0xFFFFFFFFu, ~std::uint64_t{0}).size() == 200);
-  CHECK_THROWS_AS(ck::transaction_id(std::string(159, 'a'), 0xFFFFFFFFu, ~std::uint64_t{0}), sinkforge::config_error);
+  // "sinkforge-" + 157 + "-4294967295" + "-18446744073709551615" = 199 bytes fit (PostgreSQL wants
+  // fewer than 200); one more does not, at any checkpoint: a name accepted once is accepted always.
+  CHECK(ck::transaction_id(std::string(157, 'a'), 0xFFFFFFFFu, ~std::uint64_t{0}).size() == 199);
+  CHECK_THROWS_AS(ck::transaction_id(std::string(158, 'a'), 0xFFFFFFFFu, ~std::uint64_t{0}), sinkforge::config_error);
+  CHECK_THROWS_AS(ck::transaction_id(std::string(158, 'a'), 0, 1), sinkforge::config_error);
+  CHECK_THROWS_AS(ck::check_transaction_sink_name(std::string(158, 'a')), sinkforge::config_error);
+  CHECK_NOTHROW(ck::check_transaction_sink_name(std::string(157, 'a')));
   CHECK_THROWS_AS(ck::transaction_id(std::string(70, '.'), 0, 0), sinkforge::config_error);
 }
 

@@ -3,6 +3,7 @@
 // stops it, recovery commits what a stored state names and drops the rest.
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +135,42 @@ TEST_CASE("file two-phase commit: recovery commits what the state names and drop
   CHECK(!fs::exists(fd::file_committable{target, 2}.marker_path() + ".tmp"));
   CHECK(fd::recover(target, {{target, 2}, {target, 1}}).ok());  // recovery repeated: no change
   CHECK(ids_in(target) == std::vector<std::uint64_t>{10, 11, 20, 21});
+}
+
+TEST_CASE("file two-phase commit: names the protocol owns, a cleanup left undone, a checkpoint prepared twice") {
+  const fs::path dir = test::fresh_dir("txn-names");
+  const std::string target = (dir / "out.ndjson").string();
+  fd::staged_file staged;
+  // A target named like a staging file would have its data removed by another target's recovery.
+  for (const char* name : {"b.inprogress", "b.5.pending", "b.12.committing", "b.3.committing.tmp"})
+    CHECK(staged.open((dir / name).string()) == EINVAL);
+  CHECK(staged.open((dir / "b.x.pending").string()) == 0);  // not a number: an ordinary name
+  staged.abort_open();
+
+  REQUIRE(staged.open(target) == 0);
+  REQUIRE(staged.append(line(1)).ok());
+  fd::file_committable c1, again;
+  REQUIRE(staged.prepare(1, c1).ok());
+  REQUIRE(staged.append(line(2)).ok());
+  // Preparing the same checkpoint again must not replace the pending file it already has.
+  CHECK(!staged.prepare(1, again).ok());
+  CHECK(ids_in(c1.pending_path()) == std::vector<std::uint64_t>{1});
+
+  // A commit that stopped after removing its pending file, before its marker: a later state no
+  // longer names the checkpoint, and recovery finishes the cleanup instead of refusing.
+  REQUIRE(fd::commit(c1).ok());
+  REQUIRE(fd::write_marker(c1.marker_path(), 0) == 0);
+  CHECK(fd::recover(target, {}).ok());
+  CHECK(!fs::exists(c1.marker_path()));
+  CHECK(ids_in(target) == std::vector<std::uint64_t>{1});
+
+  // Names that only look like staging files are left alone: a leading zero, too many digits.
+  std::ofstream(dir / "out.ndjson.01.pending") << "keep";
+  std::ofstream(dir / "out.ndjson.123456789012345678901.pending") << "keep";
+  CHECK(fd::staged_checkpoints(target).empty());
+  CHECK(fd::recover(target, {}).ok());
+  CHECK(fs::exists(dir / "out.ndjson.01.pending"));
+  CHECK(fs::exists(dir / "out.ndjson.123456789012345678901.pending"));
 }
 
 namespace {

@@ -50,6 +50,9 @@ class file_store {
   // Throws stale_checkpoint_error for an id below the stored one, format_error when the stored file
   // (read once, on the first save) is damaged, std::system_error naming the path and the step when
   // the file system refuses; before the rename, a failure leaves the previous checkpoint as it was.
+  // A failure after the rename (fsync of the directory) leaves it unknown which checkpoint a
+  // restart will load: the caller must then restart and recover from what load() returns, never
+  // abort the transactions this checkpoint names.
   void save(const stored_checkpoint& c) {
     if (!stored_known_) {
       const std::optional<stored_checkpoint> current = load();

@@ -73,32 +73,44 @@ inline writer_state decode(std::string_view blob) {
 // name component on any file system, text that goes into a SQL string literal or a PostgreSQL or
 // Kafka transaction id without quoting, and never a path separator, quote, space or '%'. The escaped
 // name holds no '-', so the id splits back into its four parts, and two names never share an id.
-// The id is at most 200 bytes (PostgreSQL's limit for a prepared transaction): a sink name that
-// would make it longer, or an empty one, is a config_error.
-inline std::string transaction_id(std::string_view sink, std::uint32_t subtask, std::uint64_t checkpoint_id) {
-  static constexpr std::size_t max_length = 200;
-  if (sink.empty()) throw config_error("checkpoint::transaction_id.sink", "must not be empty");
+// The id is shorter than 200 bytes (PostgreSQL's limit for a prepared transaction) for every
+// subtask and checkpoint: the sink name is checked against the longest numbers (10 and 20 digits),
+// so a name accepted once is accepted at every checkpoint. An empty or too long name is a
+// config_error; check_transaction_sink_name(sink) checks it alone, when a sink is built.
+inline constexpr std::size_t transaction_id_max_length = 199;
+
+// The escaped form of a sink name in transaction ids (see transaction_id).
+inline std::string escaped_transaction_sink_name(std::string_view sink) {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string id = "sinkforge-";
+  std::string out;
   for (char ch : sink) {
     const auto u = static_cast<unsigned char>(ch);
     if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
-      id += ch;
+      out += ch;
     } else {
-      id += '_';
-      id += hex[u >> 4];
-      id += hex[u & 0xF];
+      out += '_';
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
     }
   }
-  id += '-';
-  id += std::to_string(subtask);
-  id += '-';
-  id += std::to_string(checkpoint_id);
-  if (id.size() > max_length)
+  return out;
+}
+
+inline std::string check_transaction_sink_name(std::string_view sink) {
+  if (sink.empty()) throw config_error("checkpoint::transaction_id.sink", "must not be empty");
+  std::string escaped = escaped_transaction_sink_name(sink);
+  // "sinkforge-" + name + "-" + 10 digits + "-" + 20 digits.
+  const std::size_t longest = 10 + escaped.size() + 1 + 10 + 1 + 20;
+  if (longest > transaction_id_max_length)
     throw config_error("checkpoint::transaction_id.sink",
-                       detail::concat({"makes an id of ", std::to_string(id.size()), " bytes; at most ",
-                                       std::to_string(max_length), " (use a shorter sink name)"}));
-  return id;
+                       detail::concat({"makes ids of up to ", std::to_string(longest), " bytes; at most ",
+                                       std::to_string(transaction_id_max_length), " (use a shorter sink name)"}));
+  return escaped;
+}
+
+inline std::string transaction_id(std::string_view sink, std::uint32_t subtask, std::uint64_t checkpoint_id) {
+  return detail::concat({"sinkforge-", check_transaction_sink_name(sink), "-", std::to_string(subtask), "-",
+                         std::to_string(checkpoint_id)});
 }
 
 }  // namespace sinkforge::inline v1::checkpoint
