@@ -81,17 +81,11 @@ inline constexpr std::size_t transaction_id_max_length = 199;
 
 // The escaped form of a sink name in transaction ids (see transaction_id).
 inline std::string escaped_transaction_sink_name(std::string_view sink) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (char ch : sink) {
     const auto u = static_cast<unsigned char>(ch);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
-      out += ch;
-    } else {
-      out += '_';
-      out += hex[u >> 4];
-      out += hex[u & 0xF];
-    }
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) out += ch;
+    else detail::append_hex_byte(out, "_", u);
   }
   return out;
 }

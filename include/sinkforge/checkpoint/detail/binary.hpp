@@ -77,19 +77,21 @@ inline std::string begin_frame(std::string_view magic, std::uint16_t version) {
 
 inline void end_frame(std::string& out) { put_le(out, crc32(out)); }
 
+// Appends `prefix` and the byte's two lowercase hex digits.
+inline void append_hex_byte(std::string& s, std::string_view prefix, unsigned char u) {
+  static constexpr char hex[] = "0123456789abcdef";
+  s += prefix;
+  s += hex[u >> 4];
+  s += hex[u & 0xF];
+}
+
 // "SFWS" as is, other bytes as \xNN: a foreign file's first bytes, safe to print.
 inline std::string printable(std::string_view bytes) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string s;
   for (char ch : bytes) {
     const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x20 && u < 0x7F && ch != '\\' && ch != '"') {
-      s += ch;
-    } else {
-      s += "\\x";
-      s += hex[u >> 4];
-      s += hex[u & 0xF];
-    }
+    if (u >= 0x20 && u < 0x7F && ch != '\\' && ch != '"') s += ch;
+    else append_hex_byte(s, "\\x", u);
   }
   return s;
 }
