@@ -34,9 +34,9 @@ run_ctest() {
   ctest "$@" | tee -a "$summary"
 }
 
-# Two builds cover both compilers and the three sanitizers: every test runs once under clang-14 with
-# AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with ThreadSanitizer. The
-# compile-fail tests check both compilers' first error. (This pairing compiles in about 60% of the
+# Two builds cover both compilers and the three sanitizers: every test program runs once under
+# clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with
+# ThreadSanitizer. The compile-fail tests check both compilers' first error. (This pairing compiles in about 60% of the
 # time of the other one: g++'s UBSan and clang's TSan are the slow builds.)
 stage "clang-14 + AddressSanitizer + UndefinedBehaviorSanitizer: build and test"
 cmake --preset asan -DSINKFORGE_HEADER_CHECK=OFF >/dev/null
