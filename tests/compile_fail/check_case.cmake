@@ -20,14 +20,8 @@ foreach(var COMPILER SOURCE INCLUDE_DIRS)
 endforeach()
 
 
-string(REPLACE "|" ";" implicit "${IMPLICIT_DIRS}")
-string(REPLACE "|" ";" dirs "${INCLUDE_DIRS}")
-set(include_flags)
-foreach(dir IN LISTS dirs)
-  if(dir AND NOT dir IN_LIST implicit AND NOT "-I${dir}" IN_LIST include_flags)
-    list(APPEND include_flags "-I${dir}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/compiler_checks.cmake)
+sinkforge_include_flags(include_flags)
 string(REPLACE "|" ";" extra_flags "${FLAGS}")
 
 # With -DPCH_OUT=<file>: precompile SOURCE (a header) with the flags every case uses, and stop.
@@ -66,26 +60,7 @@ if(expect STREQUAL ": compiles")
 endif()
 
 string(REGEX REPLACE "^ error: " "" regex "${expect}")
-if(status EQUAL 0)
-  message(FATAL_ERROR "case ${CASE} must not compile, but it compiled\ncommand: ${command_line}\n${output}")
-endif()
-if(NOT status MATCHES "^[0-9]+$")
-  message(FATAL_ERROR "case ${CASE}: the compiler did not run (${status})\ncommand: ${command_line}")
-endif()
-# The first error printed must be the static_assert, and the only one: a program that goes on to
-# use the sink must not bury the message under errors about the sink's members.
-string(REPLACE ";" "," listable "${output}")  # a ';' in a message would split the list
-string(REGEX MATCHALL "[^\n]*: error: [^\n]*" errors "${listable}")
-list(LENGTH errors error_count)
-list(GET errors 0 first_error)
-if(NOT first_error MATCHES "static[ _]assert(ion)? failed")
-  message(FATAL_ERROR "case ${CASE}: the first error is not sinkforge's static_assert:\n  ${first_error}\n"
-                      "command: ${command_line}\n${output}")
-endif()
-if(NOT error_count EQUAL 1)
-  message(FATAL_ERROR "case ${CASE}: ${error_count} errors; the static_assert must be the only one\n"
-                      "command: ${command_line}\n${output}")
-endif()
+sinkforge_require_sole_static_assert("case ${CASE}" "${status}" "${output}" "${command_line}")
 # Clang prints the failed condition before the text, over several lines when the condition does.
 if(NOT output MATCHES "static[ _]assert(ion)? failed.*${regex}")
   message(FATAL_ERROR "case ${CASE} failed to compile as it must, but no static_assert message matches\n"
