@@ -177,3 +177,48 @@ TEST_CASE("encodability is decided at compile time") {
   static_assert(!sf::serializer_for<sf::serialize::ndjson, WithPointer>);
   static_assert(sf::serializer_for<sf::serialize::ndjson, std::vector<int>>);
 }
+
+TEST_CASE("byte_records: spans, removal, moving and selecting records keep the framing, with and without a separator") {
+  for (const sf::framing frame : {sf::framing{"[", ",", "]"}, sf::framing{"", "", ""}}) {
+    sf::byte_records p(frame);
+    const std::string sep(frame.separator);
+    p.append_encoded("a");
+    p.append_encoded("bb");
+    p.append_encoded("ccc");
+    // A record whose encoding fails leaves nothing, not even a separator.
+    const auto failed = p.append_record([](sf::byte_buffer& b) {
+      b.append(std::string_view("partial"));
+      return sf::encode_status{sf::encode_errc::invalid_utf8, "x"};
+    });
+    CHECK(!failed);
+    REQUIRE(p.size() == 3);
+    CHECK(p[0] == "a");
+    CHECK(p[1] == "bb");
+    CHECK(p[2] == "ccc");
+    CHECK(p.last_record_bytes() == 3);
+    CHECK(p.bytes() == std::string(frame.prefix) + "a" + sep + "bb" + sep + "ccc");
+
+    sf::byte_records moved(frame);
+    p.move_last_to(moved);
+    CHECK(p.size() == 2);
+    CHECK(p.bytes() == std::string(frame.prefix) + "a" + sep + "bb");
+    CHECK(moved.size() == 1);
+    CHECK(moved[0] == "ccc");
+
+    const std::uint32_t picks[] = {1, 0};
+    const sf::byte_records chosen = p.select(picks);
+    CHECK(chosen.size() == 2);
+    CHECK(chosen[0] == "bb");
+    CHECK(chosen[1] == "a");
+
+    p.pop_last();
+    p.pop_last();
+    CHECK(p.empty());
+    CHECK(p.bytes() == frame.prefix);
+    p.append_encoded("d");
+    CHECK(p[0] == "d");
+    p.seal();
+    CHECK(p.bytes() == std::string(frame.prefix) + "d" + std::string(frame.suffix));
+    CHECK(p.byte_size() == p.bytes().size());
+  }
+}
