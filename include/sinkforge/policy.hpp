@@ -21,6 +21,7 @@ struct metrics {};
 struct dead_letter {};
 struct clock {};
 struct error_handler {};
+struct restore {};  // not a policy: the state a sink restores (sf::restore)
 }  // namespace family
 
 template <class P>

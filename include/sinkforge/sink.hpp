@@ -10,6 +10,7 @@
 // transports, columns for SQL tables); batching - max_records{500}; retry - exponential{} (none
 // under at_most_once); delivery - at_least_once; partition - none; concurrency - synchronous;
 // metrics - none; dead_letter - none (failures are thrown); clock - steady; on_error - to_stderr.
+// Under deliver::exactly_once, sf::restore(stored checkpoint) may be given too (checkpoint/restore.hpp).
 // The result is a concrete type: every call on the per-record path is resolved at compile time.
 #pragma once
 #include <type_traits>
@@ -17,6 +18,7 @@
 
 #include <sinkforge/batch/concept.hpp>
 #include <sinkforge/batch/max_records.hpp>
+#include <sinkforge/checkpoint/restore.hpp>
 #include <sinkforge/clock.hpp>
 #include <sinkforge/concurrency/concept.hpp>
 #include <sinkforge/concurrency/synchronous.hpp>
@@ -67,9 +69,11 @@ struct resolved {
   using dead_letter_type = pick_t<family::dead_letter, dead_letter::none, Ps...>;
   using clock_type = pick_t<family::clock, clock::steady, Ps...>;
   using error_handler_type = pick_t<family::error_handler, errors::to_stderr, Ps...>;
+  using restore_type = pick_t<family::restore, checkpoint::no_restore, Ps...>;
   using policies_type = sinkforge::policies<transport_type, serializer_type, batching_type, retry_type, delivery_type,
                                             partitioner_type, concurrency_type, metrics_type, dead_letter_type,
-                                            clock_type, error_handler_type>;
+                                            clock_type, error_handler_type, restore_type>;
+  static constexpr bool exactly_once = delivery_type::value == guarantee::exactly_once;
 };
 
 // Everything a rule may ask about one make_sink<T>(args...) call. `resolved` is named here but
@@ -126,6 +130,7 @@ SINKFORGE_AT_MOST_ONE(metrics, "give at most one metrics policy; two were given"
 SINKFORGE_AT_MOST_ONE(dead_letter, "give at most one dead-letter target; two were given")
 SINKFORGE_AT_MOST_ONE(clock, "give at most one clock; two were given")
 SINKFORGE_AT_MOST_ONE(error_handler, "give at most one on_error handler; two were given")
+SINKFORGE_AT_MOST_ONE(restore, "give at most one sf::restore(...); two were given")
 #undef SINKFORGE_AT_MOST_ONE
 
 struct record_is_plain {
@@ -151,7 +156,7 @@ struct arguments_are_policies {
     static_assert(argument_is_a_sinkforge_policy<Position, Argument>,
                   "sinkforge::make_sink<T>(...): every argument must be a sinkforge policy (a transport, "
                   "serializer, batching, retry, delivery, partition, concurrency, metrics, dead_letter, clock "
-                  "or on_error policy); the argument at the position (from 1) and of the type named in "
+                  "or on_error policy, or sf::restore(...)); the argument at the position (from 1) and of the type named in "
                   "argument_is_a_sinkforge_policy<position, type> is not");
   }
 };
@@ -252,7 +257,8 @@ struct connection_sends_batches {
     using T = typename C::record;
     using P = payload_t<typename R::serializer_type, T>;
     using key = key_storage_t<partition_key_view_t<typename R::partitioner_type, T>>;
-    return connection_for<connection_t<typename R::transport_type, T, P>, record_batch<key, P>>;
+    if constexpr (R::exactly_once) return true;  // the transactional connection: exactly_once_connection
+    else return connection_for<connection_t<typename R::transport_type, T, P>, record_batch<key, P>>;
   }();
   template <class C>
   static void fail() {
@@ -309,18 +315,69 @@ struct exactly_once_needs_transactions {
   template <class C>
   static void fail() {
     static_assert(holds<C>, "sinkforge::make_sink: deliver::exactly_once needs a transport that can do two-phase "
-                            "commit (a transactional_transport: prepare/commit/abort/recover); this transport "
-                            "cannot. Use deliver::at_least_once, or a transactional transport");
+                            "commit (a transactional_transport: a committable and open_transactional, see "
+                            "transport/concept.hpp); this transport cannot. Use deliver::at_least_once, or a transactional transport");
   }
 };
 
-struct exactly_once_not_yet_driven {
+struct exactly_once_deterministic {
+  // A transport whose output a replay cannot repeat (files rolled by the wall clock) says so with
+  // `exactly_once_deterministic = false` and its own message in check_exactly_once().
   template <class C>
-  static constexpr bool holds = C::R::delivery_type::value != guarantee::exactly_once;
+  static constexpr bool holds = [] {
+    using Tr = typename C::R::transport_type;
+    if constexpr (C::R::exactly_once && requires { Tr::exactly_once_deterministic; })
+      return bool{Tr::exactly_once_deterministic};
+    else return true;
+  }();
   template <class C>
   static void fail() {
-    static_assert(holds<C>, "sinkforge::make_sink: this version defines exactly_once and transactional_transport "
-                            "but does not yet drive two-phase commit; use deliver::at_least_once");
+    C::R::transport_type::template check_exactly_once<>();
+  }
+};
+
+struct exactly_once_connection {
+  template <class C>
+  static constexpr bool holds = [] {
+    using R = typename C::R;
+    if constexpr (!R::exactly_once) return true;
+    else {
+      using T = typename C::record;
+      using Tr = typename R::transport_type;
+      using P = payload_t<typename R::serializer_type, T>;
+      using key = key_storage_t<partition_key_view_t<typename R::partitioner_type, T>>;
+      if constexpr (requires(Tr& t, const transport_context& cx) { t.template open_transactional<T, P>(cx); }) {
+        using Conn = sink_connection_t<Tr, T, P, true>;
+        return connection_for<Conn, record_batch<key, P>> && transactional_connection<Conn, typename Tr::committable>;
+      } else return false;
+    }
+  }();
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: under deliver::exactly_once the transport must open a "
+                            "transactional connection: open_transactional<T, P>(cx) returning a connection with "
+                            "send(batch), prepare(id), commit(committable), abort_open() noexcept, "
+                            "recover(committables), staged() and scope() (see transport/concept.hpp)");
+  }
+};
+
+struct exactly_once_synchronous {
+  template <class C>
+  static constexpr bool holds = !(C::R::exactly_once && C::R::concurrency_type::is_async);
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: deliver::exactly_once runs on the synchronous frontend in this "
+                            "version; remove concurrency::async (checkpoints are taken from the writing thread)");
+  }
+};
+
+struct restore_needs_exactly_once {
+  template <class C>
+  static constexpr bool holds = C::R::exactly_once || C::template count<family::restore> == 0;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: sf::restore(...) recovers two-phase-commit state and needs "
+                            "deliver::exactly_once; remove it or add deliver::exactly_once");
   }
 };
 
@@ -419,11 +476,13 @@ using all = rule_list<
     at_most_one<family::batching>, at_most_one<family::retry>, at_most_one<family::delivery>,
     at_most_one<family::partition>, at_most_one<family::concurrency>, at_most_one<family::metrics>,
     at_most_one<family::dead_letter>, at_most_one<family::clock>, at_most_one<family::error_handler>,
+    at_most_one<family::restore>,
     // the policies against the record type and against each other
     transport_movable, serializer_encodes_record, serializer_fits_transport, transport_stores_record,
     partitioner_reads_record, connection_sends_batches, batching_hooks, retry_hooks, delivery_names_guarantee,
-    at_most_once_without_retry, exactly_once_needs_transactions, exactly_once_not_yet_driven,
-    concurrency_hooks, async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
+    at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
+    exactly_once_needs_transactions, exactly_once_connection, concurrency_hooks, exactly_once_synchronous,
+    async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
     clock_now_type, clock_hooks, error_handler_hooks>;
 
 }  // namespace rules
@@ -457,6 +516,7 @@ auto make_sink(Args&&... args) {
         pick(type_identity<family::dead_letter>{}, type_identity<typename R::dead_letter_type>{}),
         pick(type_identity<family::clock>{}, type_identity<typename R::clock_type>{}),
         pick(type_identity<family::error_handler>{}, type_identity<typename R::error_handler_type>{}),
+        pick(type_identity<family::restore>{}, type_identity<typename R::restore_type>{}),
     });
   }
 }

@@ -125,6 +125,11 @@ void compose() {
   g.write(cases::Flat{});
   h.write(cases::Flat{});
   i.write(cases::Flat{});
+  auto once = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.ndjson"}, sf::deliver::exactly_once,
+                                         sf::restore(std::nullopt));
+  once.write(cases::Flat{});
+  const sf::writer_state state = once.prepare_checkpoint(1);
+  once.commit_checkpoint(state.checkpoint_id);
   // Exactly the record type, in every value category, and ranges of it.
   cases::Flat lvalue{};
   const cases::Flat const_lvalue{};
@@ -190,6 +195,40 @@ void compose() {
 // expect error: deliver::exactly_once needs a transport that can do two-phase commit
   auto s = sf::make_sink<cases::Flat>(sf::memory::buffer{}, sf::deliver::exactly_once);
   USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_exactly_once_with_rotating_file)
+// expect error: file::rotating under deliver::exactly_once is refused: it rolls files by wall-clock time and size
+  auto s = sf::make_sink<cases::Flat>(sf::file::rotating{.directory = "out"}, sf::deliver::exactly_once);
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_restore_without_exactly_once)
+// expect error: sf::restore[(][.][.][.][)] recovers two-phase-commit state and needs deliver::exactly_once
+  auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.ndjson"}, sf::restore(std::nullopt));
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_two_restores)
+// expect error: give at most one sf::restore[(][.][.][.][)]. two were given
+  auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.ndjson"}, sf::deliver::exactly_once,
+                                      sf::restore(std::nullopt), sf::restore(std::nullopt));
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_exactly_once_async)
+// expect error: deliver::exactly_once runs on the synchronous frontend in this version
+  auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.ndjson"}, sf::deliver::exactly_once,
+                                      sf::concurrency::async{});
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_checkpoint_without_exactly_once)
+// expect error: prepare_checkpoint[(][)] is two-phase commit and needs deliver::exactly_once in make_sink
+  auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.ndjson"});
+  USE_SINK(s, cases::Flat);
+  const sf::writer_state state = s.prepare_checkpoint(1);
+  (void)state;
 #endif
 
 #if defined(CASE_at_most_once_with_retry)

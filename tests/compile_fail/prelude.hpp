@@ -25,5 +25,6 @@
 #include <sinkforge/sink.hpp>
 #include <sinkforge/transport/file.hpp>
 #include <sinkforge/transport/memory.hpp>
+#include <sinkforge/transport/rotating_file.hpp>
 #include <sinkforge/transport/sqlite.hpp>
 #endif

@@ -52,4 +52,13 @@ class store_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A checkpoint a sink could not prepare, commit or recover. what() says which step failed and what
+// the caller does next: a failed prepare aborts the open transaction (restore from the last stored
+// checkpoint and replay from its source position); a failed commit may be repeated (commit is
+// idempotent) or left to recovery after a restart.
+class checkpoint_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace sinkforge::inline v1::checkpoint

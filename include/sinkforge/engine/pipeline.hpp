@@ -41,13 +41,15 @@ class pipeline {
   using key_view = partition_key_view_t<typename P::partitioner_type, T>;
   using key_type = key_storage_t<key_view>;
   using batch_type = record_batch<key_type, payload_type>;
-  using connection_type = connection_t<transport_type, T, payload_type>;
   using batching_type = typename P::batching_type;
 
   static constexpr bool unpartitioned = is_unpartitioned<typename P::partitioner_type>;
   static constexpr bool has_deadline = batch::detail::has_deadline<batching_type>;
   static constexpr bool has_overflow = batch::detail::has_overflow<batching_type>;
   static constexpr guarantee delivery = P::delivery_type::value;
+  // Under exactly_once batches go into the transport's open transaction (see engine/checkpointing.hpp).
+  static constexpr bool transactional = delivery == guarantee::exactly_once;
+  using connection_type = sink_connection_t<transport_type, T, payload_type, transactional>;
   static constexpr std::size_t default_max_open = 64;
 
   explicit pipeline(P&& p)
@@ -200,6 +202,10 @@ class pipeline {
     if (spare_.size() < max_open_ + 2) spare_.push_back(std::move(b.records));
   }
 
+  // Under exactly_once: why the open transaction lost records a transport did not take (empty
+  // when it lost none). Such a transaction must not commit.
+  const std::string& transaction_loss() const noexcept { return transaction_loss_; }
+
   bool has_unreported() const noexcept { return has_unreported_; }
   std::vector<failed_record> take_unreported() {
     std::lock_guard lock(report_mutex_);
@@ -235,7 +241,10 @@ class pipeline {
       for (const auto& f : r.failures()) {
         if (f.index >= b.records.size()) continue;
         if (f.kind == failure_kind::retryable) again.push_back(f.index);
-        else lost.push_back(make_failed(b, f.index, f.kind, f.reason, attempt));
+        else {
+          note_transaction_loss(f.kind, f.reason);
+          lost.push_back(make_failed(b, f.index, f.kind, f.reason, attempt));
+        }
       }
       m.records_out(b.records.size() - again.size() - lost.size());
       route(std::move(lost));
@@ -340,7 +349,7 @@ class pipeline {
                          [](void* self, transport_notice&& n) {
                            static_cast<pipeline*>(self)->report_notice(std::move(n));
                          }};
-    return transport_detail::open<transport_type, T, payload_type>(policies_.transport, cx);
+    return transport_detail::open_for<transport_type, T, payload_type, transactional>(policies_.transport, cx);
   }
 
   std::size_t pick_max_open() const {
@@ -489,7 +498,13 @@ class pipeline {
     return f;
   }
 
+  SINKFORGE_COLD void note_transaction_loss(failure_kind kind, const std::string& reason) {
+    if constexpr (transactional)
+      if (kind != failure_kind::invalid_record && transaction_loss_.empty()) transaction_loss_ = reason;
+  }
+
   SINKFORGE_COLD void fail_all(const batch_type& b, failure_kind kind, const std::string& reason, std::uint32_t attempts) {
+    note_transaction_loss(kind, reason);
     std::vector<failed_record> lost;
     lost.reserve(b.records.size());
     for (std::size_t i = 0; i < b.records.size(); ++i)
@@ -565,6 +580,7 @@ class pipeline {
   mutex_type dead_letter_mutex_;
   mutex_type report_mutex_;
   std::vector<failed_record> unreported_;
+  std::string transaction_loss_;
   std::conditional_t<Threaded, std::atomic<bool>, bool> has_unreported_{false};
 };
 

@@ -6,7 +6,7 @@ namespace sinkforge::inline v1 {
 
 template <class Transport, class Serializer, class Batching, class Retry, class Delivery,
           class Partitioner, class Concurrency, class Metrics, class DeadLetter, class Clock,
-          class ErrorHandler>
+          class ErrorHandler, class Restore>
 struct policies {
   using transport_type = Transport;
   using serializer_type = Serializer;
@@ -19,6 +19,7 @@ struct policies {
   using dead_letter_type = DeadLetter;
   using clock_type = Clock;
   using error_handler_type = ErrorHandler;
+  using restore_type = Restore;
 
   Transport transport;
   SINKFORGE_NO_UNIQUE_ADDRESS Serializer serializer;
@@ -31,6 +32,7 @@ struct policies {
   SINKFORGE_NO_UNIQUE_ADDRESS DeadLetter dead_letter;
   SINKFORGE_NO_UNIQUE_ADDRESS Clock clock;
   SINKFORGE_NO_UNIQUE_ADDRESS ErrorHandler on_error;
+  SINKFORGE_NO_UNIQUE_ADDRESS Restore restore;  // what an exactly-once sink recovers from (sf::restore)
 };
 
 }  // namespace sinkforge::inline v1

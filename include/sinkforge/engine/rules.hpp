@@ -8,8 +8,10 @@
 // instantiation context is short: make_sink, then the rule.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
+#include <sinkforge/checkpoint/writer_state.hpp>
 #include <sinkforge/engine/compose.hpp>
 
 namespace sinkforge::inline v1::detail {
@@ -38,6 +40,8 @@ struct invalid_sink {
   constexpr void flush() noexcept {}
   constexpr void close() noexcept {}
   constexpr void tick() noexcept {}
+  checkpoint::writer_state prepare_checkpoint(std::uint64_t) { return {}; }
+  constexpr void commit_checkpoint(std::uint64_t) noexcept {}
   constexpr bool closed() const noexcept { return true; }
   constexpr std::size_t open_records() const noexcept { return 0; }
   constexpr const invalid_sink& metrics() const noexcept { return *this; }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <sinkforge/detail/concat.hpp>
+#include <sinkforge/engine/checkpointing.hpp>
 #include <sinkforge/engine/frontend.hpp>
 #include <sinkforge/engine/pipeline.hpp>
 #include <sinkforge/engine/sink_base.hpp>
@@ -21,13 +22,21 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   using policies_type = P;
   using batch_type = typename core_type::batch_type;
   using connection_type = typename core_type::connection_type;
+  static constexpr bool exactly_once = core_type::transactional;
 
-  explicit synchronous_sink(P&& p) : core_(std::move(p)) {}
+  explicit synchronous_sink(P&& p) : core_(std::move(p)) {
+    if constexpr (exactly_once) checkpoints_.restore(core_.connection(), core_.policies().restore);
+  }
   synchronous_sink(const synchronous_sink&) = delete;
   synchronous_sink& operator=(const synchronous_sink&) = delete;
 
   ~synchronous_sink() {
     if (closed_) return;
+    if constexpr (exactly_once) {
+      // No checkpoint without close(): what is open is dropped, what is prepared waits for recovery.
+      core_.connection().abort_open();
+      return;
+    }
     try {
       close();
     } catch (...) {
@@ -45,6 +54,7 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   // Seals batches whose max_age has passed (also done on every write).
   void tick() {
     core_.expire(core_.clock().now(), dispatcher());
+    note_transaction_loss();
     core_.throw_if_unreported();
   }
 
@@ -53,11 +63,55 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   void flush() {
     core_.seal_all(dispatcher());
     core_.flush_connection();
+    note_transaction_loss();
     core_.throw_if_unreported();
   }
 
+  // Phase 1 of checkpoint `id` (deliver::exactly_once): sends every open batch into the open
+  // transaction and prepares it - durable, not yet visible. Returns this writer's state: store it
+  // (with the source position) before commit_checkpoint(id). Ids must increase. A failure aborts
+  // the open transaction and throws checkpoint_error; the sink then takes nothing more.
+  checkpoint::writer_state prepare_checkpoint(std::uint64_t id) {
+    static_assert(exactly_once, "sinkforge: prepare_checkpoint() is two-phase commit and needs "
+                                "deliver::exactly_once in make_sink");
+    if constexpr (exactly_once) {
+      usable();
+      seal_for_checkpoint();
+      return checkpoints_.prepare(core_.connection(), id);
+    } else {
+      return {};
+    }
+  }
+
+  // Phase 2: makes every prepared checkpoint up to `id` visible. Idempotent; a failure throws
+  // checkpoint_error and may be repeated, or left to recovery after a restart.
+  void commit_checkpoint(std::uint64_t id) {
+    static_assert(exactly_once, "sinkforge: commit_checkpoint() is two-phase commit and needs "
+                                "deliver::exactly_once in make_sink");
+    if constexpr (exactly_once) checkpoints_.commit(core_.connection(), id);
+  }
+
+  // Sends what is open and releases the transport. Under exactly_once it ends with a checkpoint of
+  // its own (the id after the last one) that it prepares and commits, so everything written is
+  // visible once close() returns; take the last checkpoint yourself before close() when its
+  // position must be stored.
   void close() {
     if (closed_) return;
+    if constexpr (exactly_once) {
+      usable();
+      closed_ = true;
+      const std::uint64_t id = checkpoints_.next_id();
+      try {
+        seal_for_checkpoint();
+        checkpoints_.prepare(core_.connection(), id);
+        checkpoints_.commit(core_.connection(), id);
+      } catch (...) {
+        core_.connection().abort_open();
+        throw;
+      }
+      core_.connection().abort_open();  // the fresh, empty open transaction
+      return;
+    }
     closed_ = true;
     std::exception_ptr first;
     try {
@@ -84,16 +138,53 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
     };
   }
 
+  void usable() const {
+    if (SINKFORGE_UNLIKELY(closed_)) throw std::logic_error("sinkforge: the sink is closed");
+    if constexpr (exactly_once)
+      if (SINKFORGE_UNLIKELY(checkpoints_.failed())) checkpoints_.throw_failed();
+  }
+
+  // Under exactly_once a batch the transport did not take leaves a gap in the open transaction,
+  // which therefore must never commit: it is aborted, and the sink takes nothing more. The lost
+  // records are still reported (delivery_error) by the call that found them.
+  void note_transaction_loss() {
+    if constexpr (exactly_once) {
+      if (SINKFORGE_UNLIKELY(!core_.transaction_loss().empty() && !checkpoints_.failed())) {
+        core_.connection().abort_open();
+        checkpoints_.fail(concat({"the open transaction of '", std::string(core_.connection().scope()),
+                                  "' lost a batch (", core_.transaction_loss(), ")"}));
+      }
+    }
+  }
+
+  // Everything open goes into the open transaction, which must have lost nothing.
+  void seal_for_checkpoint() {
+    core_.seal_all(dispatcher());
+    note_transaction_loss();
+    if (SINKFORGE_UNLIKELY(checkpoints_.failed())) {
+      core_.take_unreported();  // reported in the error below; a replay writes them again
+      throw checkpoint::checkpoint_error(checkpoints_.failure());
+    }
+  }
+
   template <class U>
   void write_impl(U&& record) {
     if (SINKFORGE_UNLIKELY(closed_)) throw std::logic_error("sinkforge: write() after close()");
+    if constexpr (exactly_once)
+      if (SINKFORGE_UNLIKELY(checkpoints_.failed())) checkpoints_.throw_failed();
     auto d = dispatcher();
     if constexpr (core_type::has_deadline) core_.expire(core_.clock().now(), d);
     core_.accept(static_cast<U&&>(record), d);
+    note_transaction_loss();
     core_.throw_if_unreported();
   }
 
+  struct no_checkpoints {};
   core_type core_;
+  SINKFORGE_NO_UNIQUE_ADDRESS std::conditional_t<exactly_once,
+                                                 checkpointing<typename P::transport_type, connection_type>,
+                                                 no_checkpoints>
+      checkpoints_;
   bool closed_ = false;
 };
 

@@ -99,18 +99,48 @@ struct declared_serializer<Tr> {
   using type = typename Tr::default_serializer;
 };
 
-// Two-phase commit. A transactional transport writes the batches of one checkpoint inside a
-// transaction, prepares it (durable, not yet visible) and hands back a committable that commit()
-// makes visible - idempotently, so a commit repeated after a crash is harmless - or abort() drops.
-// recover() lists what was prepared but not committed, for the sink to finish after a restart.
+// Two-phase commit (deliver::exactly_once). A transactional transport's configuration names its
+// committable - what prepare hands back: small, and still valid after a restart - encodes it for a
+// writer_state, and opens a transactional connection with `open_transactional<T, P>(cx)`. That
+// connection sends batches into the open transaction and:
+//
+//   committable prepare(std::uint64_t checkpoint)   durable, not yet visible; throws on failure
+//   send_result commit(const committable&)          visible; idempotent, so a commit repeated
+//                                                   after a crash is harmless
+//   void abort_open() noexcept                      drops the open transaction
+//   send_result recover(std::vector<committable>)   commits these, aborts every other one staged
+//   std::vector<std::uint64_t> staged()             the checkpoints found staged and undecided
+//   scope()                                         names the target in a writer_state
 template <class Tr>
 concept transactional_transport =
     transport<Tr> && requires { typename Tr::committable; } &&
-    requires(Tr& t, std::uint64_t checkpoint_id, const typename Tr::committable& c) {
-      { t.prepare(checkpoint_id) } -> std::same_as<typename Tr::committable>;
-      { t.commit(c) } -> std::same_as<send_result>;
-      { t.abort(c) } -> std::same_as<send_result>;
-      { t.recover() } -> std::same_as<std::vector<typename Tr::committable>>;
+    requires(const typename Tr::committable& c, std::string_view encoded) {
+      { Tr::encode_committable(c) } -> std::same_as<std::string>;
+      { Tr::decode_committable(encoded) } -> std::same_as<typename Tr::committable>;
     };
+
+template <class C, class Committable>
+concept transactional_connection =
+    requires(C& c, const C& cc, std::uint64_t checkpoint, const Committable& k, std::vector<Committable> ks) {
+      { c.prepare(checkpoint) } -> std::same_as<Committable>;
+      { c.commit(k) } -> std::same_as<send_result>;
+      { c.abort_open() } noexcept;
+      { c.recover(std::move(ks)) } -> std::same_as<send_result>;
+      { c.staged() } -> std::same_as<std::vector<std::uint64_t>>;
+      { cc.scope() } -> std::convertible_to<std::string_view>;
+    };
+
+namespace transport_detail {
+template <class Tr, class T, class P, bool Transactional>
+decltype(auto) open_for(Tr& config, const transport_context& cx) {
+  if constexpr (Transactional) return config.template open_transactional<T, P>(cx);
+  else return open<Tr, T, P>(config, cx);
+}
+}  // namespace transport_detail
+
+// The connection a sink holds: the transactional one under exactly_once.
+template <class Tr, class T, class P, bool Transactional>
+using sink_connection_t = std::remove_cvref_t<decltype(transport_detail::open_for<Tr, T, P, Transactional>(
+    std::declval<Tr&>(), std::declval<const transport_context&>()))>;
 
 }  // namespace sinkforge::inline v1

@@ -32,6 +32,18 @@ namespace sinkforge::inline v1::file {
 
 struct rotating {
   using policy_family = family::transport;
+
+  // Files roll by size and by the wall clock, which a replay after a crash does not repeat: the
+  // same records could land in other files than before. Rolling at checkpoint boundaries instead
+  // is not built yet, so exactly_once is refused here with this message.
+  static constexpr bool exactly_once_deterministic = false;
+  template <class Never = void>
+  static void check_exactly_once() {
+    static_assert(exactly_once_deterministic && std::is_void_v<Never>,
+                  "sinkforge::make_sink: file::rotating under deliver::exactly_once is refused: it rolls files by "
+                  "wall-clock time and size, so a replay after a crash could put records in other files than "
+                  "the first attempt did. Use file::append with deliver::exactly_once, or deliver::at_least_once");
+  }
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 

@@ -17,7 +17,6 @@
 // protocol: recovery removes them, so no other file in the folder may be named so, and a target
 // may not have such a name itself (staged_file::open refuses it).
 #pragma once
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -267,6 +266,17 @@ inline std::string_view base_name(const std::string& path) {
   return slash == std::string::npos ? std::string_view(path) : std::string_view(path).substr(slash + 1);
 }
 
+// Insertion sort and deduplication: the lists are a few checkpoints long, and <algorithm> would
+// cost every unit that includes a file transport.
+inline void sort_unique(std::vector<std::uint64_t>& ids) {
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    for (std::size_t j = i; j > 0 && ids[j] < ids[j - 1]; --j) std::swap(ids[j], ids[j - 1]);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (kept == 0 || ids[i] != ids[kept - 1]) ids[kept++] = ids[i];
+  ids.resize(kept);
+}
+
 // The checkpoints of `target` found prepared (pending) or being committed, in increasing order.
 // Sets `error` (0 or errno) when the folder cannot be listed.
 inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target, int& error) {
@@ -293,8 +303,7 @@ inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target, 
   }
   if (errno != 0) error = errno;
   ::closedir(d);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  sort_unique(out);
   return out;
 }
 
@@ -303,22 +312,32 @@ inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target) 
   return staged_checkpoints(target, error);
 }
 
-// After a restart: commits the checkpoints a stored writer state names (in increasing order),
-// aborts every other staged checkpoint of the target, and removes an orphaned in-progress file.
-inline send_result recover(const std::string& target, std::vector<file_committable> to_commit) {
-  std::sort(to_commit.begin(), to_commit.end(),
-            [](const file_committable& a, const file_committable& b) { return a.checkpoint < b.checkpoint; });
-  for (const auto& c : to_commit)
-    if (send_result r = commit(c); !r.ok()) return r;
+// After a restart: commits the checkpoints a stored writer state names (in increasing order) and
+// every staged checkpoint whose commit had begun (its marker is the durable decision to commit: a
+// commit is only begun for a checkpoint that was decided), aborts every other staged checkpoint of
+// the target, and removes an orphaned in-progress file.
+inline send_result recover(const std::string& target, const std::vector<file_committable>& decided) {
+  std::vector<std::uint64_t> to_commit;
+  for (const auto& c : decided) to_commit.push_back(c.checkpoint);
   int error = 0;
   const std::vector<std::uint64_t> staged = staged_checkpoints(target, error);
   if (error) return errno_result("list the folder of", target, error);
   for (const std::uint64_t id : staged) {
     const file_committable c{target, id};
+    std::uint64_t length = 0;
+    const int marked = read_marker(c.marker_path(), length);
+    if (marked == -2) return errno_result("read", c.marker_path(), errno);
+    if (marked == 1) to_commit.push_back(id);
+  }
+  sort_unique(to_commit);
+  for (const std::uint64_t id : to_commit)
+    if (send_result r = commit(file_committable{target, id}); !r.ok()) return r;
+  for (const std::uint64_t id : staged) {
+    const file_committable c{target, id};
     if (const int e = remove_file(c.marker_path() + ".tmp")) return errno_result("remove", c.marker_path() + ".tmp", e);
-    const bool decided = std::any_of(to_commit.begin(), to_commit.end(),
-                                     [&](const file_committable& d) { return d.checkpoint == id; });
-    if (decided) continue;
+    bool committed = false;
+    for (const std::uint64_t done : to_commit) committed = committed || done == id;
+    if (committed) continue;
     if (send_result r = abort(c); !r.ok()) return r;
   }
   if (const int e = remove_file(in_progress_path(target))) return errno_result("remove", in_progress_path(target), e);
