@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -74,6 +75,17 @@ inline std::vector<Order> make_orders(std::size_t n, std::size_t distinct_custom
 }
 
 // A fresh directory for the file and SQLite benchmarks: $SINKFORGE_BENCH_DIR, $TMPDIR or /tmp.
+// A whole file, for the self-checks.
+inline std::string read_file(const std::string& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot read back a file");
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 inline const std::string& scratch_dir() {
   static const std::string d = [] {
     const char* env = std::getenv("SINKFORGE_BENCH_DIR");

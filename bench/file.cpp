@@ -252,16 +252,6 @@ BENCHMARK(BM_file_spdlog)->UseRealTime();
 BENCHMARK(BM_file_sinkforge_sink_lines)->UseRealTime();
 BENCHMARK(BM_file_sinkforge_sink_orders)->UseRealTime();
 
-std::string read_file(const std::string& path) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) bench::fail("cannot read back a file");
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
 // Every writer must leave exactly the same bytes in its file.
 void check_outputs() {
   std::string expected;
@@ -272,7 +262,7 @@ void check_outputs() {
     auto conn = cfg.open<Order, sf::byte_records>(sf::transport_context{});
     for (const auto& b : batches()) conn.send(b);
     conn.close();
-    if (read_file(path) != expected) bench::fail("file::append wrote different bytes");
+    if (bench::read_file(path) != expected) bench::fail("file::append wrote different bytes");
     ::unlink(path.c_str());
   }
   {
@@ -284,7 +274,7 @@ void check_outputs() {
       for (const std::string_view line : lines()) logger.info(line);
       logger.flush();
     }
-    if (read_file(path) != expected) bench::fail("spdlog wrote different bytes");
+    if (bench::read_file(path) != expected) bench::fail("spdlog wrote different bytes");
     ::unlink(path.c_str());
   }
   {
@@ -294,7 +284,7 @@ void check_outputs() {
                                                   sf::batch::max_records{kBatch});
       for (const std::string_view line : lines()) sink.write(line);
     }
-    if (read_file(path) != expected) bench::fail("the raw-lines sink wrote different bytes");
+    if (bench::read_file(path) != expected) bench::fail("the raw-lines sink wrote different bytes");
     ::unlink(path.c_str());
   }
   {
@@ -304,7 +294,7 @@ void check_outputs() {
                                        sf::batch::max_records{kBatch});
       for (const auto& o : orders()) sink.write(o);
     }
-    if (read_file(path) != expected) bench::fail("the ndjson sink wrote different bytes");
+    if (bench::read_file(path) != expected) bench::fail("the ndjson sink wrote different bytes");
     ::unlink(path.c_str());
   }
   std::fprintf(stderr, "self-check: %zu bytes in %zu batches identical from every writer (dir %s)\n",

@@ -45,7 +45,7 @@ struct staged_log {
       s->open.append(b.records.bytes());
       return sf::send_result::success();
     }
-    committable prepare(std::uint64_t id) {
+    committable prepare(std::uint64_t id, std::string_view) {
       if (s->fail_prepare) throw std::runtime_error("the log cannot prepare");
       s->prepared[id] = std::exchange(s->open, {});
       return id;

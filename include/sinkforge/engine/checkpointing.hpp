@@ -3,7 +3,9 @@
 // failed state a sink enters when an open transaction lost a batch.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <sinkforge/checkpoint/writer_state.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/error.hpp>
+#include <sinkforge/transport/concept.hpp>
 
 namespace sinkforge::inline v1::detail {
 
@@ -35,6 +38,7 @@ class checkpointing {
                                             "when no checkpoint was stored aborts them)"}));
     }
     recover(c, {});
+    note_own_checkpoint(c);
   }
 
   // With sf::restore: commits what this writer's state in the stored checkpoint names, aborts the
@@ -44,6 +48,8 @@ class checkpointing {
     if (given.checkpoint) {
       const auto& stored = *given.checkpoint;
       note_id(stored.id);
+      resume_ = checkpoint_record{stored.id, stored.source_position};
+      last_position_ = stored.source_position;
       for (const std::string& blob : stored.writer_states) {
         const checkpoint::writer_state ws = checkpoint::decode(blob);
         if (ws.sink != c.scope() || ws.subtask != 0) continue;
@@ -56,17 +62,23 @@ class checkpointing {
       }
     }
     recover(c, std::move(decided));
+    note_own_checkpoint(c);
   }
 
+  // The checkpoint a restarted driver resumes from: the stored one, or the newer one the target
+  // recorded itself when it commits the source position with the data (a crash after that commit
+  // and before the store saved). Empty when neither exists.
+  const std::optional<checkpoint_record>& resume_point() const noexcept { return resume_; }
+
   // Phase 1, after the sink sent every open batch into the open transaction.
-  checkpoint::writer_state prepare(Connection& c, std::uint64_t id) {
+  checkpoint::writer_state prepare(Connection& c, std::uint64_t id, std::string_view source_position) {
     if (any_id_ && id <= last_id_)
       throw std::invalid_argument(concat({"sinkforge: prepare_checkpoint(", std::to_string(id),
                                           "): checkpoint ids must increase; the last one was ",
                                           std::to_string(last_id_)}));
     committable k;
     try {
-      k = c.prepare(id);
+      k = c.prepare(id, source_position);
     } catch (const std::exception& e) {
       c.abort_open();
       fail(concat({"checkpoint ", std::to_string(id), " of '", c.scope(), "' could not be prepared (", e.what(),
@@ -74,6 +86,7 @@ class checkpointing {
       throw checkpoint::checkpoint_error(failure_);
     }
     note_id(id);
+    last_position_ = std::string(source_position);
     prepared_.push_back({id, std::move(k)});
     checkpoint::writer_state ws{std::string(c.scope()), 0, id, {}, {}};
     ws.committables.reserve(prepared_.size());
@@ -94,6 +107,8 @@ class checkpointing {
     }
   }
 
+  // The source position given to the last checkpoint (or restored): close()'s own checkpoint records it.
+  const std::string& last_position() const noexcept { return last_position_; }
   std::uint64_t next_id() const noexcept { return any_id_ ? last_id_ + 1 : 0; }
   bool has_prepared() const noexcept { return !prepared_.empty(); }
 
@@ -120,6 +135,17 @@ class checkpointing {
           concat({"sinkforge: recovery of '", c.scope(), "' failed: ", r.reason()}));
   }
 
+  void note_own_checkpoint(Connection& c) {
+    if constexpr (requires { c.committed_checkpoint(); }) {
+      std::optional<checkpoint_record> own = c.committed_checkpoint();
+      if (own && (!resume_ || own->id > resume_->id)) {
+        note_id(own->id);
+        last_position_ = own->source_position;
+        resume_ = std::move(own);
+      }
+    }
+  }
+
   void note_id(std::uint64_t id) {
     if (!any_id_ || id > last_id_) last_id_ = id;
     any_id_ = true;
@@ -129,6 +155,8 @@ class checkpointing {
   std::uint64_t last_id_ = 0;
   bool any_id_ = false;
   std::string failure_;
+  std::optional<checkpoint_record> resume_;
+  std::string last_position_;
 };
 
 }  // namespace sinkforge::inline v1::detail

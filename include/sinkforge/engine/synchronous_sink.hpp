@@ -1,7 +1,10 @@
 // The synchronous frontend: the caller's thread runs the whole pipeline.
 #pragma once
 #include <exception>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,16 +72,18 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
 
   // Phase 1 of checkpoint `id` (deliver::exactly_once): sends every open batch into the open
   // transaction and prepares it - durable, not yet visible. Returns this writer's state: store it
-  // (with the source position) before commit_checkpoint(id). Ids must increase. A failure aborts
+  // with the source position before commit_checkpoint(id). A transport that records checkpoints
+  // itself (SQLite) commits `source_position` with the data. Ids must increase. A failure aborts
   // the open transaction and throws checkpoint_error; the sink then takes nothing more.
-  checkpoint::writer_state prepare_checkpoint(std::uint64_t id) {
+  checkpoint::writer_state prepare_checkpoint(std::uint64_t id, std::string_view source_position = {}) {
     static_assert(exactly_once, "sinkforge: prepare_checkpoint() is two-phase commit and needs "
                                 "deliver::exactly_once in make_sink");
     if constexpr (exactly_once) {
       usable();
       seal_for_checkpoint();
-      return checkpoints_.prepare(core_.connection(), id);
+      return checkpoints_.prepare(core_.connection(), id, source_position);
     } else {
+      (void)source_position;
       return {};
     }
   }
@@ -93,36 +98,24 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
 
   // Sends what is open and releases the transport. Under exactly_once it ends with a checkpoint of
   // its own (the id after the last one) that it prepares and commits, so everything written is
-  // visible once close() returns; take the last checkpoint yourself before close() when its
-  // position must be stored.
-  void close() {
-    if (closed_) return;
-    if constexpr (exactly_once) {
-      usable();
-      closed_ = true;
-      const std::uint64_t id = checkpoints_.next_id();
-      try {
-        seal_for_checkpoint();
-        checkpoints_.prepare(core_.connection(), id);
-        checkpoints_.commit(core_.connection(), id);
-      } catch (...) {
-        core_.connection().abort_open();
-        throw;
-      }
-      core_.connection().abort_open();  // the fresh, empty open transaction
-      return;
-    }
-    closed_ = true;
-    std::exception_ptr first;
-    try {
-      core_.seal_all(dispatcher());
-      core_.flush_connection();
-    } catch (...) {
-      first = std::current_exception();
-    }
-    core_.close_connection();
-    if (first) std::rethrow_exception(first);
-    core_.throw_if_unreported();
+  // visible once close() returns. That checkpoint is in no store: take the last checkpoint
+  // yourself before close() when a restart must know its position. A transport that records
+  // positions (SQLite) records the one given to the last prepare_checkpoint, or close(position)'s.
+  void close() { close_impl(std::nullopt); }
+  void close(std::string_view final_position) {
+    static_assert(exactly_once, "sinkforge: close(position) records the final checkpoint's source position and "
+                                "needs deliver::exactly_once in make_sink; call close()");
+    close_impl(final_position);
+  }
+
+  // Where a restarted driver resumes (deliver::exactly_once): the checkpoint given to sf::restore,
+  // or the newer one a transport that records positions committed itself (a crash after its commit
+  // and before the store saved). Empty when there is neither: start from the beginning.
+  const std::optional<checkpoint_record>& resume_point() const noexcept {
+    static_assert(exactly_once, "sinkforge: resume_point() is the restored checkpoint and needs "
+                                "deliver::exactly_once in make_sink");
+    if constexpr (exactly_once) return checkpoints_.resume_point();
+    else return no_resume_point_;
   }
 
   bool closed() const noexcept { return closed_; }
@@ -136,6 +129,37 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
       core_.deliver(b);
       core_.recycle(std::move(b));
     };
+  }
+
+  void close_impl(std::optional<std::string_view> final_position) {
+    if (closed_) return;
+    if constexpr (exactly_once) {
+      usable();
+      closed_ = true;
+      const std::uint64_t id = checkpoints_.next_id();
+      try {
+        seal_for_checkpoint();
+        checkpoints_.prepare(core_.connection(), id, final_position ? *final_position : checkpoints_.last_position());
+        checkpoints_.commit(core_.connection(), id);
+      } catch (...) {
+        core_.connection().abort_open();
+        throw;
+      }
+      core_.connection().abort_open();  // the fresh, empty open transaction
+      core_.close_connection();
+      return;
+    }
+    closed_ = true;
+    std::exception_ptr first;
+    try {
+      core_.seal_all(dispatcher());
+      core_.flush_connection();
+    } catch (...) {
+      first = std::current_exception();
+    }
+    core_.close_connection();
+    if (first) std::rethrow_exception(first);
+    core_.throw_if_unreported();
   }
 
   void usable() const {
@@ -180,6 +204,7 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
   }
 
   struct no_checkpoints {};
+  static inline const std::optional<checkpoint_record> no_resume_point_{};
   core_type core_;
   SINKFORGE_NO_UNIQUE_ADDRESS std::conditional_t<exactly_once,
                                                  checkpointing<typename P::transport_type, connection_type>,

@@ -104,13 +104,26 @@ struct declared_serializer<Tr> {
 // writer_state, and opens a transactional connection with `open_transactional<T, P>(cx)`. That
 // connection sends batches into the open transaction and:
 //
-//   committable prepare(std::uint64_t checkpoint)   durable, not yet visible; throws on failure
+//   committable prepare(std::uint64_t checkpoint, std::string_view source_position)
+//                                                   durable, not yet visible; throws on failure
 //   send_result commit(const committable&)          visible; idempotent, so a commit repeated
 //                                                   after a crash is harmless
 //   void abort_open() noexcept                      drops the open transaction
 //   send_result recover(std::vector<committable>)   commits these, aborts every other one staged
 //   std::vector<std::uint64_t> staged()             the checkpoints found staged and undecided
-//   scope()                                         names the target in a writer_state
+//   scope()                                         names the target in a writer_state (never
+//                                                   a credential: it appears in errors)
+// and optionally
+//   std::optional<checkpoint_record> committed_checkpoint()
+//                                                   the last checkpoint the target itself recorded
+//                                                   as committed, for a transport that commits the
+//                                                   source position with the data (SQLite)
+// A checkpoint as a target records it: its id and the source position committed with it.
+struct checkpoint_record {
+  std::uint64_t id = 0;
+  std::string source_position{};
+};
+
 template <class Tr>
 concept transactional_transport =
     transport<Tr> && requires { typename Tr::committable; } &&
@@ -121,8 +134,9 @@ concept transactional_transport =
 
 template <class C, class Committable>
 concept transactional_connection =
-    requires(C& c, const C& cc, std::uint64_t checkpoint, const Committable& k, std::vector<Committable> ks) {
-      { c.prepare(checkpoint) } -> std::same_as<Committable>;
+    requires(C& c, const C& cc, std::uint64_t checkpoint, std::string_view position, const Committable& k,
+             std::vector<Committable> ks) {
+      { c.prepare(checkpoint, position) } -> std::same_as<Committable>;
       { c.commit(k) } -> std::same_as<send_result>;
       { c.abort_open() } noexcept;
       { c.recover(std::move(ks)) } -> std::same_as<send_result>;

@@ -104,7 +104,8 @@ struct append {
     }
 
     // An empty checkpoint stages nothing: committing it finds no pending file and succeeds.
-    committable prepare(std::uint64_t checkpoint) {
+    // The source position is the caller's to store: a file has no place for it.
+    committable prepare(std::uint64_t checkpoint, std::string_view /*source_position*/) {
       committable c{target_, checkpoint};
       if (staged_bytes_ == 0) return c;
       if (send_result r = staged_.prepare(checkpoint, c); !r.ok()) throw std::runtime_error(r.reason());

@@ -14,10 +14,20 @@
 // Failures: SQLITE_BUSY/LOCKED, a full disk or an I/O error are retryable (the transaction is rolled
 // back, nothing of the batch stays); a constraint violation makes that row an invalid record while
 // the other rows of the batch commit; anything else is fatal.
+//
+// Under deliver::exactly_once one transaction holds every batch of a checkpoint (each batch in a
+// savepoint, so a failed batch is undone alone), and prepare_checkpoint commits it together with
+// the checkpoint's row in `sinkforge_checkpoints(sink, subtask, id, position)`: the rows and the
+// source position they came from become durable and visible in one atomic commit, so there is no
+// second phase, and after a crash the table itself says which checkpoint is in
+// (sink.resume_point()). `synchronous = NORMAL` is raised to FULL, so a checkpoint is durable
+// before the caller's checkpoint store records it; OFF is refused.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -122,6 +132,15 @@ struct table {
   class connection;
   template <class T, class P>
   connection<T> open(const transport_context&) const;
+
+  // Exactly-once: the checkpoint id names the committed transaction.
+  using committable = std::uint64_t;
+  static std::string encode_committable(const committable& c) { return std::to_string(c); }
+  static committable decode_committable(std::string_view s);
+  template <class T>
+  class transactional_connection;
+  template <class T, class P>
+  transactional_connection<T> open_transactional(const transport_context&) const;
 };
 
 namespace detail {
@@ -155,7 +174,7 @@ class database {
   database(database&& o) noexcept
       : cfg_(std::move(o.cfg_)), db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
         begin_(std::exchange(o.begin_, nullptr)), commit_(std::exchange(o.commit_, nullptr)),
-        rollback_(std::exchange(o.rollback_, nullptr)) {}
+        rollback_(std::exchange(o.rollback_, nullptr)), extra_(std::move(o.extra_)) {}
   database& operator=(database&&) = delete;
   ~database() { finalize(); }
 
@@ -173,9 +192,23 @@ class database {
       if (*s) sqlite3_finalize(*s);
       *s = nullptr;
     }
+    for (sqlite3_stmt* s : extra_) sqlite3_finalize(s);
+    extra_.clear();
     if (db_) sqlite3_close_v2(db_);
     db_ = nullptr;
   }
+
+  // A statement of the caller's, finalized with the others. Throws config_error naming `field`.
+  sqlite3_stmt* statement(const char* sql, const char* field) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+      throw config_error(field, sqlite3_errmsg(db_));
+    extra_.push_back(s);
+    return s;
+  }
+  void execute(const std::string& sql, const char* field) { exec(sql, field); }
+  static int run(sqlite3_stmt* s) { return step_reset(s); }
+  const table& config() const noexcept { return cfg_; }
 
   SINKFORGE_COLD send_result failure(const char* what, int rc) const {
     std::string msg = concat({"sqlite ", what, " failed: ", db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)});
@@ -272,6 +305,7 @@ class database {
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* rollback_ = nullptr;
+  std::vector<sqlite3_stmt*> extra_;
 };
 
 }  // namespace detail
@@ -287,30 +321,13 @@ class table::connection {
   send_result send(const record_batch<K, rows<T>>& b) {
     int rc = db_.begin();
     if (rc != SQLITE_DONE) return db_.failure("BEGIN", rc);
-    sqlite3_stmt* insert = db_.insert_statement();
     std::vector<record_failure> invalid;
-    for (std::size_t i = 0; i < b.records.size(); ++i) {
-      const char* bad_column = bind_row(b.records[i]);
-      if (SINKFORGE_UNLIKELY(bad_column != nullptr)) {
-        sqlite3_reset(insert);
-        sqlite3_clear_bindings(insert);
-        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
-                           detail::concat({"sqlite: value of '", bad_column, "' cannot be stored"})});
-        continue;
-      }
-      rc = db_.insert();  // every column is bound again for the next row
-      if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
-      if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
-        // Only this statement was undone; the transaction and the other rows go on.
-        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, db_.last_error()});
-        continue;
-      }
-      sqlite3_clear_bindings(insert);
+    rc = insert_rows(b.records, invalid);
+    if (rc != SQLITE_DONE) {
       send_result r = db_.failure("INSERT", rc);
       db_.rollback();
       return r;
     }
-    sqlite3_clear_bindings(insert);  // drop SQLITE_STATIC pointers into this batch
     rc = db_.commit();
     if (rc != SQLITE_DONE) {
       send_result r = db_.failure("COMMIT", rc);
@@ -321,7 +338,36 @@ class table::connection {
     return send_result::success();
   }
 
+  // Inserts the rows in the transaction that is open. A row that cannot be stored (a value out of
+  // range, a constraint) is undone alone and listed in `invalid`. Returns SQLITE_DONE, or the code
+  // of the failure that stopped it (the caller rolls back).
+  int insert_rows(const rows<T>& records, std::vector<record_failure>& invalid) {
+    sqlite3_stmt* insert = db_.insert_statement();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const char* bad_column = bind_row(records[i]);
+      if (SINKFORGE_UNLIKELY(bad_column != nullptr)) {
+        sqlite3_reset(insert);
+        sqlite3_clear_bindings(insert);
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+                           detail::concat({"sqlite: value of '", bad_column, "' cannot be stored"})});
+        continue;
+      }
+      const int rc = db_.insert();  // every column is bound again for the next row
+      if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
+      if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG) {
+        // Only this statement was undone; the transaction and the other rows go on.
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record, db_.last_error()});
+        continue;
+      }
+      sqlite3_clear_bindings(insert);
+      return rc;
+    }
+    sqlite3_clear_bindings(insert);  // drop SQLITE_STATIC pointers into this batch
+    return SQLITE_DONE;
+  }
+
   void close() { db_.finalize(); }
+  detail::database& database() noexcept { return db_; }
   sqlite3* handle() const noexcept { return db_.handle(); }
 
  private:
@@ -395,6 +441,157 @@ class table::connection {
 template <class T, class P>
 table::connection<T> table::open(const transport_context&) const {
   return connection<T>(*this);
+}
+
+inline table::committable table::decode_committable(std::string_view s) {
+  std::uint64_t id = 0;
+  if (s.empty() || s.size() > 20) throw config_error("restore", "a SQLite committable is a checkpoint number");
+  for (const char ch : s) {
+    if (ch < '0' || ch > '9' || id > (~std::uint64_t{0} - static_cast<std::uint64_t>(ch - '0')) / 10)
+      throw config_error("restore", "a SQLite committable is a checkpoint number");
+    id = id * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return id;
+}
+
+// Exactly-once: the batches of a checkpoint in one transaction, committed with its checkpoint row.
+template <class T>
+class table::transactional_connection {
+ public:
+  explicit transactional_connection(const table& cfg) : rows_(durable(cfg)), scope_("sqlite:" + cfg.name) {
+    detail::database& db = rows_.database();
+    db.execute("CREATE TABLE IF NOT EXISTS sinkforge_checkpoints (sink TEXT NOT NULL, subtask INTEGER NOT NULL, "
+               "id INTEGER NOT NULL, position BLOB NOT NULL, PRIMARY KEY (sink, subtask))",
+               "sqlite::table.path");
+    savepoint_ = db.statement("SAVEPOINT sinkforge_batch", "sqlite::table.path");
+    release_ = db.statement("RELEASE sinkforge_batch", "sqlite::table.path");
+    rollback_to_ = db.statement("ROLLBACK TO sinkforge_batch", "sqlite::table.path");
+    record_ = db.statement("INSERT INTO sinkforge_checkpoints (sink, subtask, id, position) VALUES (?1, 0, ?2, ?3) "
+                           "ON CONFLICT (sink, subtask) DO UPDATE SET id = excluded.id, position = excluded.position",
+                           "sqlite::table.path");
+    read_ = db.statement("SELECT id, position FROM sinkforge_checkpoints WHERE sink = ?1 AND subtask = 0",
+                         "sqlite::table.path");
+  }
+
+  template <class K>
+  send_result send(const record_batch<K, rows<T>>& b) {
+    detail::database& db = rows_.database();
+    if (!open_) {
+      if (const int rc = db.begin(); rc != SQLITE_DONE) return db.failure("BEGIN", rc);
+      open_ = true;
+    }
+    if (const int rc = detail::database::run(savepoint_); rc != SQLITE_DONE) return lost(db.failure("SAVEPOINT", rc));
+    std::vector<record_failure> invalid;
+    if (const int rc = rows_.insert_rows(b.records, invalid); rc != SQLITE_DONE) {
+      send_result r = db.failure("INSERT", rc);
+      // SQLite may have rolled back the whole transaction (a full disk, an I/O error): then the
+      // earlier batches of this checkpoint are gone too, and the checkpoint cannot commit.
+      if (sqlite3_get_autocommit(db.handle())) return lost(std::move(r));
+      detail::database::run(rollback_to_);
+      detail::database::run(release_);
+      return r;
+    }
+    if (const int rc = detail::database::run(release_); rc != SQLITE_DONE) return lost(db.failure("RELEASE", rc));
+    if (!invalid.empty()) return send_result::partial(std::move(invalid));
+    return send_result::success();
+  }
+
+  // The rows and the checkpoint's row commit together: durable and visible at once.
+  committable prepare(std::uint64_t checkpoint, std::string_view source_position) {
+    detail::database& db = rows_.database();
+    if (!open_) {
+      if (const int rc = db.begin(); rc != SQLITE_DONE) throw std::runtime_error(db.failure("BEGIN", rc).reason());
+      open_ = true;
+    }
+    sqlite3_bind_text64(record_, 1, scope_name().data(), scope_name().size(), SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_int64(record_, 2, static_cast<sqlite3_int64>(checkpoint));
+    sqlite3_bind_blob64(record_, 3, source_position.data(), source_position.size(), SQLITE_STATIC);
+    int rc = detail::database::run(record_);
+    sqlite3_clear_bindings(record_);
+    if (rc == SQLITE_DONE) rc = db.commit();
+    if (rc != SQLITE_DONE) {
+      const std::string why = db.failure("checkpoint commit", rc).reason();
+      db.rollback();
+      open_ = false;
+      throw std::runtime_error(why);
+    }
+    open_ = false;
+    return checkpoint;
+  }
+
+  // Committed by prepare: nothing is left to do, however often it is asked.
+  send_result commit(const committable&) { return send_result::success(); }
+
+  void abort_open() noexcept {
+    if (open_) rows_.database().rollback();
+    open_ = false;
+  }
+
+  // Nothing is staged outside a transaction: SQLite rolled back whatever a crash left open. A stored
+  // state that names a checkpoint the table has not recorded means the database is older than the
+  // checkpoint store (restored from a backup?): refused rather than written over.
+  send_result recover(std::vector<committable> decided) {
+    const std::optional<checkpoint_record> own = committed_checkpoint();
+    for (const committable id : decided)
+      if (!own || id > own->id)
+        return send_result::fatal(sinkforge::detail::concat(
+            {"the stored state names checkpoint ", std::to_string(id), " of table '", scope_name(),
+             "', which the table's sinkforge_checkpoints row does not hold (",
+             own ? "its last is " + std::to_string(own->id) : std::string("it has none"),
+             "): the database is older than the checkpoint store"}));
+    return send_result::success();
+  }
+  std::vector<std::uint64_t> staged() const { return {}; }
+  const std::string& scope() const noexcept { return scope_; }
+
+  std::optional<checkpoint_record> committed_checkpoint() {
+    sqlite3_bind_text64(read_, 1, scope_name().data(), scope_name().size(), SQLITE_STATIC, SQLITE_UTF8);
+    std::optional<checkpoint_record> out;
+    const int rc = sqlite3_step(read_);
+    if (rc == SQLITE_ROW) {
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(read_, 1));
+      out = checkpoint_record{static_cast<std::uint64_t>(sqlite3_column_int64(read_, 0)),
+                              std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(read_, 1)))};
+    }
+    sqlite3_reset(read_);
+    sqlite3_clear_bindings(read_);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      throw std::runtime_error(rows_.database().failure("reading sinkforge_checkpoints", rc).reason());
+    return out;
+  }
+
+  void close() { rows_.close(); }
+  sqlite3* handle() const noexcept { return rows_.handle(); }
+
+ private:
+  static table durable(table cfg) {
+    std::string level = cfg.synchronous;
+    for (char& ch : level) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    if (level == "NORMAL" || level.empty() || level == "1") cfg.synchronous = "FULL";
+    else if (level == "OFF" || level == "0")
+      throw config_error("sqlite::table.synchronous", "must be FULL or EXTRA under deliver::exactly_once: a "
+                                                      "checkpoint must be durable before the store records it");
+    return cfg;
+  }
+  std::string_view scope_name() const noexcept { return std::string_view(scope_).substr(7); }  // the table
+  send_result lost(send_result r) {
+    open_ = !sqlite3_get_autocommit(rows_.database().handle());
+    return send_result::fatal(r.reason());
+  }
+
+  connection<T> rows_;
+  std::string scope_;
+  bool open_ = false;
+  sqlite3_stmt* savepoint_ = nullptr;
+  sqlite3_stmt* release_ = nullptr;
+  sqlite3_stmt* rollback_to_ = nullptr;
+  sqlite3_stmt* record_ = nullptr;
+  sqlite3_stmt* read_ = nullptr;
+};
+
+template <class T, class P>
+table::transactional_connection<T> table::open_transactional(const transport_context&) const {
+  return transactional_connection<T>(*this);
 }
 
 }  // namespace sinkforge::inline v1::sqlite
