@@ -36,6 +36,21 @@ COMPARISONS = [
      "bytes_s", None),
     ("4 SQLite", "sqlite::table sink vs hand-written prepared loop", "BM_pair_sqlite", "sinkforge", "handwritten",
      "items_s", 0.9),
+    ("5 exactly-once", "file::append exactly_once vs at_least_once, both durable every 1,000 records",
+     "BM_pair_eo_file", "exactly_once", "at_least_once", "items_s", 0.85),
+    ("5 exactly-once", "file::append exactly_once vs at_least_once without fdatasync", "BM_pair_eo_file",
+     "exactly_once", "at_least_once_unsynced", "items_s", None),
+    ("5 exactly-once", "sqlite::table exactly_once vs at_least_once, both durable every 1,000 records",
+     "BM_pair_eo_sqlite", "exactly_once", "at_least_once", "items_s", 0.85),
+    ("5 exactly-once", "sqlite::table exactly_once vs at_least_once (synchronous=NORMAL, batches of 500)",
+     "BM_pair_eo_sqlite", "exactly_once", "at_least_once_unsynced", "items_s", None),
+]
+
+# Absolute costs printed under the table: (label, paired benchmark, counter, unit).
+COSTS = [
+    ("file::append: one checkpoint (fdatasync of the staging file, commit)", "BM_pair_eo_file", "checkpoint_us", "us"),
+    ("sqlite::table: one checkpoint (its row, COMMIT with synchronous=FULL)", "BM_pair_eo_sqlite", "checkpoint_us",
+     "us"),
 ]
 
 COMPILE_TARGET_S = 4.0
@@ -154,12 +169,21 @@ def main():
         out.append(f"| {section} | {label} | {fmt_rate(statistics.median(c), counter)} "
                    f"| {fmt_rate(statistics.median(b), counter)} | {shown} | {rng} | {t} | {met} |")
 
+    costs = [(label, values(runs, bench, counter), unit) for label, bench, counter, unit in COSTS]
+    if any(v for _, v, _ in costs):
+        out.append("")
+        out.append("| cost over at-least-once without syncing (median of repetitions) | value | range |")
+        out.append("|---|---|---|")
+        for label, v, unit in costs:
+            if v:
+                out.append(f"| {label} | {statistics.median(v):,.0f} {unit} | {min(v):,.0f}-{max(v):,.0f} {unit} |")
+
     compile_path = os.path.join(results, "compile.json")
     if os.path.exists(compile_path):
         with open(compile_path) as fh:
             comp = json.load(fh)
         out.append("")
-        out.append(f"| 5 compile (`{comp['command']}`, {comp['runs']} runs each, interleaved) "
+        out.append(f"| 6 compile (`{comp['command']}`, {comp['runs']} runs each, interleaved) "
                    f"| wall s (median) | wall s (min) | user+sys s (median) | max RSS MB | target | met |")
         out.append("|---|---|---|---|---|---|---|")
         for tu in comp["units"]:

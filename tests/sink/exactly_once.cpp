@@ -179,7 +179,7 @@ TEST_CASE("exactly_once: restore commits what the stored state names and aborts 
   }
   SUBCASE("not restored: refused, nothing touched") {
     CHECK_THROWS_WITH_AS(sf::make_sink<test::Order>(log, sf::deliver::exactly_once),
-                         doctest::Contains("found prepared checkpoint(s) 3, 4 of 'staged-log' and no sf::restore"),
+                         doctest::Contains("found staged transaction(s) 3, 4 of 'staged-log' and no sf::restore"),
                          sf::config_error);
     CHECK(log.state->prepared.size() == 2);
   }

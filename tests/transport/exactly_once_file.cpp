@@ -95,7 +95,11 @@ TEST_CASE("exactly_once file::append: records show only through a committed chec
   CHECK(st.checkpoint_id == 5);
   CHECK(st.sink == "file:" + target.string());
   REQUIRE(st.committables.size() == 1);
-  CHECK(sf::file::append::decode_committable(st.committables[0]) == sf::file::append::committable{target.string(), 5});
+  const auto prepared = sf::file::append::decode_committable(st.committables[0]);
+  CHECK(prepared.target == target.string());
+  CHECK(prepared.first == 5);
+  CHECK(prepared.target_start == 0);
+  CHECK(prepared.length == fs::file_size(prepared.staging));
   CHECK(st.pending.empty());
   CHECK(lines_of(target).empty());  // prepared: durable, still invisible
 
@@ -107,7 +111,9 @@ TEST_CASE("exactly_once file::append: records show only through a committed chec
   CHECK_THROWS_WITH_AS(sink.prepare_checkpoint(5), doctest::Contains("checkpoint ids must increase"),
                        std::invalid_argument);
   const sf::writer_state empty = sink.prepare_checkpoint(6);  // nothing written since: nothing staged
-  CHECK(empty.committables.size() == 1);
+  REQUIRE(empty.committables.size() == 2);  // checkpoint 5, committed and not yet synced, and 6
+  CHECK(sf::file::append::decode_committable(empty.committables[0]).first == 5);
+  CHECK(sf::file::append::decode_committable(empty.committables[1]).length == 0);
   sink.commit_checkpoint(6);
 
   for (std::int64_t i = 20; i < 30; ++i) sink.write(event(i));
@@ -130,13 +136,14 @@ TEST_CASE("exactly_once file::append: a sink destroyed without close() drops wha
   } catch (const std::runtime_error&) {
   }
   CHECK(lines_of(target).empty());
-  CHECK(!fs::exists(target.string() + ".inprogress"));  // the open transaction was dropped
-  CHECK(fs::exists(target.string() + ".1.pending"));    // the prepared one waits for recovery
+  // The open transaction was dropped; the prepared checkpoint waits in its staging file.
+  const auto prepared = sf::file::append::decode_committable(stored.committables.back());
+  CHECK(fs::file_size(prepared.staging) == prepared.offset + prepared.length);
 
   SUBCASE("no sf::restore: the sink refuses to start rather than guess") {
     CHECK_THROWS_WITH_AS(sf::make_sink<Event>(sf::file::append{.path = target.string()}, sf::deliver::exactly_once),
-                         doctest::Contains("found prepared checkpoint(s) 1"), sf::config_error);
-    CHECK(fs::exists(target.string() + ".1.pending"));
+                         doctest::Contains("found staged transaction(s) 1"), sf::config_error);
+    CHECK(fs::exists(prepared.staging));
   }
   SUBCASE("restored from the stored state: the prepared checkpoint commits") {
     auto again = eo_sink(target, sf::restore(stored));
@@ -160,7 +167,9 @@ TEST_CASE("exactly_once file::append: a sink destroyed without close() drops wha
   }
   SUBCASE("a state naming another file under this sink's name is refused") {
     sf::writer_state forged = stored;
-    forged.committables = {sf::file::append::encode_committable({(dir / "other.ndjson").string(), 1})};
+    auto elsewhere = prepared;
+    elsewhere.target = (dir / "other.ndjson").string();
+    forged.committables = {sf::file::append::encode_committable(elsewhere)};
     CHECK_THROWS_WITH_AS(eo_sink(target, sf::restore(forged)), doctest::Contains("this sink writes"),
                          sf::checkpoint::checkpoint_error);
   }
@@ -169,7 +178,7 @@ TEST_CASE("exactly_once file::append: a sink destroyed without close() drops wha
     blob[blob.size() / 2] ^= 0x20;
     CHECK_THROWS_AS(eo_sink(target, sf::restore(sf::checkpoint::stored_checkpoint{1, "", {blob}})),
                     sf::checkpoint::format_error);
-    CHECK(fs::exists(target.string() + ".1.pending"));
+    CHECK(fs::exists(prepared.staging));
   }
 }
 
@@ -226,7 +235,10 @@ TEST_CASE("exactly_once file::append: a batch the disk refuses aborts the transa
                          std::logic_error);
   }  // destroyed: nothing more is visible
   CHECK(lines_of(target) == range(0, 500));
-  CHECK(staging_files(dir, target).empty());
+  // The staging file keeps checkpoint 1 (committed, not yet synced) and nothing of the aborted one.
+  const auto left = staging_files(dir, target);
+  REQUIRE(left.size() == 1);
+  CHECK(fs::file_size(dir / left[0]) == fs::file_size(target));
   // Space again: a new sink restored from checkpoint 1 replays from record 500 and lands each once.
   {
     auto sink = sf::make_sink<Event>(sf::file::append{.path = target.string()}, sf::deliver::exactly_once,
@@ -308,4 +320,75 @@ TEST_CASE("exactly_once file::append: SIGKILL anywhere, restart from the store, 
   CHECK(killed == kills);
   CHECK(reached > 10 * per_checkpoint);  // the lives got somewhere
   MESSAGE("kills: " << killed << ", records stored before the last life: " << reached);
+}
+
+namespace eo_test {
+// One life that ends with close(): a stored checkpoint every 25 records up to `close_at`, then 40
+// more records that only close()'s own checkpoint holds.
+inline void drive_to_close(const fs::path& target, const fs::path& store_path, std::int64_t close_at) {
+  sf::checkpoint::file_store store(store_path);
+  auto sink = eo_sink(target, sf::restore(store.load()));
+  std::int64_t position = sink.resume_point() ? std::stoll(sink.resume_point()->source_position) : 0;
+  std::uint64_t id = sink.resume_point() ? sink.resume_point()->id : 0;
+  while (position < close_at) {
+    for (const std::int64_t end = position + per_checkpoint; position < end; ++position) sink.write(event(position));
+    const sf::writer_state st = sink.prepare_checkpoint(++id, std::to_string(position));
+    store.save({id, std::to_string(position), {sf::checkpoint::encode(st)}});
+    sink.commit_checkpoint(id);
+  }
+  for (const std::int64_t end = position + 40; position < end; ++position) sink.write(event(position));
+  sink.close();
+}
+}  // namespace eo_test
+
+TEST_CASE("exactly_once file::append: SIGKILL inside close(): its own checkpoint is there whole or not at all") {
+  const fs::path dir = test::fresh_dir("eo-close-kill");
+  const fs::path target = dir / "out.ndjson";
+  const fs::path store_path = dir / "checkpoint";
+  std::mt19937 rng(20261201);
+  int killed = 0, closed = 0;
+  for (int round = 0; round < 30; ++round) {
+    const std::int64_t before = stored_position(store_path);
+    const std::int64_t close_at = before + 50;
+    int returned[2];
+    REQUIRE(::pipe(returned) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(returned[0]);
+      eo_test::drive_to_close(target, store_path, close_at);
+      const char done = 1;  // close() returned: a program would now store where its input ended
+      if (::write(returned[1], &done, 1) != 1) ::_exit(3);
+      ::_exit(0);
+    }
+    ::close(returned[1]);
+    ::usleep(static_cast<unsigned>(rng() % 12000));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    char done = 0;
+    const bool close_returned = ::read(returned[0], &done, 1) == 1;
+    ::close(returned[0]);
+    // A restart's view: its own checkpoint is all there (close() got to its end, returned or not)
+    // or not at all; never a part of it.
+    { auto recovered = eo_sink(target, sf::restore(sf::checkpoint::file_store(store_path).load())); }
+    const auto present = lines_of(target);
+    const std::int64_t stored_now = stored_position(store_path);
+    const bool whole = present == range(0, close_at + 40);
+    REQUIRE_MESSAGE((whole || present == range(0, stored_now)),
+                    "after round " << round << " (" << (close_returned ? "closed" : "killed") << "): " << present.size()
+                                   << " records; stored position " << stored_now);
+    if (close_returned) REQUIRE(whole);
+    if (whole) {
+      ++closed;  // the program stores where its input ended
+      sf::checkpoint::file_store store(store_path);
+      const auto last = store.load();
+      store.save({last->id + 100, std::to_string(close_at + 40), {}});
+    } else {
+      ++killed;
+    }
+    CHECK(!fs::exists(target.string() + ".closing"));
+  }
+  MESSAGE("lives killed: " << killed << ", closed: " << closed);
+  CHECK(killed > 0);
 }

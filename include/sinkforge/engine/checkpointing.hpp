@@ -32,7 +32,7 @@ class checkpointing {
     if (!staged.empty()) {
       std::string ids;
       for (const std::uint64_t id : staged) ids += concat({ids.empty() ? "" : ", ", std::to_string(id)});
-      throw config_error("restore", concat({"found prepared checkpoint(s) ", ids, " of '", c.scope(),
+      throw config_error("restore", concat({"found staged transaction(s) ", ids, " of '", c.scope(),
                                             "' and no sf::restore: pass sf::restore(store.load()) so that recovery "
                                             "commits what the stored checkpoint names (sf::restore(std::nullopt) "
                                             "when no checkpoint was stored aborts them)"}));
@@ -76,7 +76,7 @@ class checkpointing {
       throw std::invalid_argument(concat({"sinkforge: prepare_checkpoint(", std::to_string(id),
                                           "): checkpoint ids must increase; the last one was ",
                                           std::to_string(last_id_)}));
-    committable k;
+    committable k{};
     try {
       k = c.prepare(id, source_position);
     } catch (const std::exception& e) {
@@ -89,7 +89,9 @@ class checkpointing {
     last_position_ = std::string(source_position);
     prepared_.push_back({id, std::move(k)});
     checkpoint::writer_state ws{std::string(c.scope()), 0, id, {}, {}};
-    ws.committables.reserve(prepared_.size());
+    // Committed checkpoints whose effect is not yet durable come first: recovery repeats them.
+    if constexpr (requires { c.retained(); })
+      for (const auto& kept : c.retained()) ws.committables.push_back(Tr::encode_committable(kept));
     for (const auto& p : prepared_) ws.committables.push_back(Tr::encode_committable(p.k));
     return ws;
   }

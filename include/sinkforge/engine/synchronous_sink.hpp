@@ -137,6 +137,7 @@ class synchronous_sink : public sink_base<synchronous_sink<T, P>, T> {
       usable();
       closed_ = true;
       const std::uint64_t id = checkpoints_.next_id();
+      if constexpr (requires { core_.connection().will_close(id); }) core_.connection().will_close(id);
       try {
         seal_for_checkpoint();
         checkpoints_.prepare(core_.connection(), id, final_position ? *final_position : checkpoints_.last_position());

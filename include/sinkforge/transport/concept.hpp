@@ -114,6 +114,9 @@ struct declared_serializer<Tr> {
 //   scope()                                         names the target in a writer_state (never
 //                                                   a credential: it appears in errors)
 // and optionally
+//   std::vector<committable> retained()             committed, but not yet durable: the writer
+//                                                   state keeps them for recovery to repeat
+//   void will_close(std::uint64_t final_checkpoint) the checkpoint close() takes itself follows
 //   std::optional<checkpoint_record> committed_checkpoint()
 //                                                   the last checkpoint the target itself recorded
 //                                                   as committed, for a transport that commits the

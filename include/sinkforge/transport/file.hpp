@@ -68,22 +68,31 @@ struct append {
     return connection(std::move(f), sync);
   }
 
-  // Exactly-once: a prepared checkpoint is named by the target and its number.
+  // Exactly-once (detail/file_transaction.hpp): a committable names the target, the staging file
+  // and the byte range of its checkpoints, and where they go in the target.
   using committable = detail::file_committable;
-  // "SFFC" v1 frame: checkpoint u64 | target (u32 length + bytes) | CRC-32.
+  // "SFFC" v1 frame: first u64 | last u64 | offset u64 | length u64 | target_start u64
+  //                  | target (u32 length + bytes) | staging (likewise) | CRC-32.
   static std::string encode_committable(const committable& c) {
-    std::string out = checkpoint::detail::begin_frame("SFFC", 1);
-    checkpoint::detail::put_le(out, c.checkpoint);
-    checkpoint::detail::put_bytes(out, c.target, "file committable target");
-    checkpoint::detail::end_frame(out);
+    namespace bin = checkpoint::detail;
+    std::string out = bin::begin_frame("SFFC", 1);
+    for (const std::uint64_t v : {c.first, c.last, c.offset, c.length, c.target_start}) bin::put_le(out, v);
+    bin::put_bytes(out, c.target, "file committable target");
+    bin::put_bytes(out, c.staging, "file committable staging");
+    bin::end_frame(out);
     return out;
   }
   static committable decode_committable(std::string_view encoded) {
     checkpoint::detail::reader r(encoded, "file committable");
     r.header("SFFC", 1);
     committable c;
-    c.checkpoint = r.u64("checkpoint");
+    c.first = r.u64("first");
+    c.last = r.u64("last");
+    c.offset = r.u64("offset");
+    c.length = r.u64("length");
+    c.target_start = r.u64("target_start");
     c.target = std::string(r.bytes("target"));
+    c.staging = std::string(r.bytes("staging"));
     r.finish();
     return c;
   }
@@ -92,71 +101,80 @@ struct append {
    public:
     transactional_connection(std::string target, std::string preamble, mode_t mode)
         : target_(std::move(target)), scope_("file:" + target_), preamble_(std::move(preamble)), mode_(mode) {}
-    transactional_connection(transactional_connection&&) = default;
 
     template <class K>
     send_result send(const record_batch<K, byte_records>& b) {
-      if (SINKFORGE_UNLIKELY(!started_))
+      if (SINKFORGE_UNLIKELY(!log_.is_open()))
         if (send_result r = start(); !r.ok()) return r;
-      send_result r = staged_.append(b.records.bytes());
-      if (r.ok()) staged_bytes_ += b.records.byte_size();
-      return r;
+      return log_.append(b.records.bytes());
     }
 
-    // An empty checkpoint stages nothing: committing it finds no pending file and succeeds.
     // The source position is the caller's to store: a file has no place for it.
     committable prepare(std::uint64_t checkpoint, std::string_view /*source_position*/) {
-      committable c{target_, checkpoint};
-      if (staged_bytes_ == 0) return c;
-      if (send_result r = staged_.prepare(checkpoint, c); !r.ok()) throw std::runtime_error(r.reason());
-      staged_bytes_ = 0;
+      if (!log_.is_open())
+        if (send_result r = start(); !r.ok()) throw std::runtime_error(r.reason());
+      committable c;
+      if (send_result r = log_.prepare(checkpoint, c); !r.ok()) throw std::runtime_error(r.reason());
       return c;
     }
-    send_result commit(const committable& c) { return detail::commit(c); }
-    void abort_open() noexcept {
-      if (started_) staged_.abort_open();
-      started_ = false;
-      staged_bytes_ = 0;
+    send_result commit(const committable& c) {
+      if (c.target != target_) return foreign(c);
+      if (closing_ && c.first >= closing_from_ && log_.is_open())
+        if (send_result r = log_.mark_closing(c); !r.ok()) return r;
+      return log_.is_open() ? log_.commit(c) : detail::commit(c, mode_);
     }
+    // Checkpoint `final_checkpoint` is close()'s own: no stored state names it.
+    void will_close(std::uint64_t final_checkpoint) noexcept {
+      closing_ = true;
+      closing_from_ = final_checkpoint;
+    }
+    // Committed checkpoints not yet durable in the file: the writer state keeps them.
+    std::vector<committable> retained() const { return log_.retained(); }
+    void abort_open() noexcept { log_.abort_open(); }
     send_result recover(std::vector<committable> decided) {
       for (const committable& c : decided)
-        if (c.target != target_)
-          return send_result::fatal("the restored state names the file '" + c.target + "'; this sink writes '" +
-                                    target_ + "'");
-      return detail::recover(target_, decided);
+        if (c.target != target_) return foreign(c);
+      return detail::recover(target_, std::move(decided), mode_);
     }
+    // The staging files found (by number): data of checkpoints a stored state may name. A close
+    // marker counts as staging file 0.
     std::vector<std::uint64_t> staged() const {
       int e = 0;
-      std::vector<std::uint64_t> ids = detail::staged_checkpoints(target_, e);
+      std::vector<std::uint64_t> ks = detail::staging_files(target_, e);
       if (e) throw std::system_error(e, std::generic_category(), "list the folder of '" + target_ + "'");
-      return ids;
+      struct stat st {};
+      if (::stat(detail::closing_path(target_).c_str(), &st) == 0) ks.insert(ks.begin(), 0);
+      return ks;
     }
     const std::string& scope() const noexcept { return scope_; }
+    // After the final commit: the file is made durable and the staging files go.
+    void close() {
+      if (!log_.is_open()) return;
+      if (send_result r = log_.finish(); !r.ok()) throw std::runtime_error(r.reason());
+    }
 
    private:
-    // The first transaction of a target that is empty when it begins carries the preamble (the CSV
-    // header): the target's first committed bytes.
+    // After recovery, at the first batch: the log learns the file's length. The first checkpoint
+    // committed to an empty file begins with the preamble (the CSV header).
     send_result start() {
-      if (const int e = staged_.open(target_, mode_)) return detail::errno_result("open", detail::in_progress_path(target_), e);
-      started_ = true;
-      if (!preamble_.empty()) {
-        struct stat st {};
-        const bool empty = ::stat(target_.c_str(), &st) != 0 ? errno == ENOENT : st.st_size == 0;
-        if (empty)
-          if (send_result r = staged_.append(preamble_); !r.ok()) return r;
-        staged_bytes_ += empty ? preamble_.size() : 0;
-        preamble_.clear();
-      }
+      if (const int e = log_.open(target_, mode_)) return detail::errno_result("open", target_, e);
+      if (!preamble_.empty() && log_.target_end() == 0)
+        if (send_result r = log_.append(preamble_); !r.ok()) return r;
+      preamble_.clear();
       return send_result::success();
+    }
+    send_result foreign(const committable& c) const {
+      return send_result::fatal("the restored state names the file '" + c.target + "'; this sink writes '" + target_ +
+                                "'");
     }
 
     std::string target_;
     std::string scope_;
     std::string preamble_;
     mode_t mode_;
-    detail::staged_file staged_;
-    bool started_ = false;
-    std::uint64_t staged_bytes_ = 0;
+    detail::staging_log log_;
+    bool closing_ = false;
+    std::uint64_t closing_from_ = 0;
   };
 
   template <class T, class P>
@@ -164,7 +182,7 @@ struct append {
     if (path.empty()) throw config_error("file::append.path", "must not be empty");
     if (detail::staging_file_name(detail::base_name(path)))
       throw config_error("file::append.path", "'" + path + "' has the form of a staging file of the exactly-once "
-                                                      "protocol (.inprogress, .<n>.pending, .<n>.committing)");
+                                                      "protocol (<name>.<n>.staging)");
     return transactional_connection(path, cx.preamble, static_cast<mode_t>(mode));
   }
 };

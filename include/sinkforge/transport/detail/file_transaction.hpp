@@ -1,28 +1,40 @@
-// Two-phase commit of the bytes of one checkpoint into an append-only target file: durable but
-// invisible after prepare, visible exactly once after commit, however often commit is repeated and
-// wherever a crash interrupts it.
+// Two-phase commit of checkpoints into an append-only target file: a prepared checkpoint is durable
+// and invisible, a committed one visible exactly once, however often its commit is repeated and
+// wherever a crash interrupts it. One fdatasync per checkpoint.
 //
-//   open      the checkpoint's batches go to `<target>.inprogress` (whole or not at all)
-//   prepare   fdatasync it, rename it to `<target>.<checkpoint>.pending`, fsync the directory
-//   commit    record the target's length in `<target>.<checkpoint>.committing` (written to a
-//             temporary name, fsynced and renamed, so it is whole or absent), append the pending
-//             bytes to the target, fdatasync the target, remove the pending file, then the marker
-//   abort     remove the pending file (refused once a commit has begun: that checkpoint is decided)
+//   stage     the batches go to a staging file `<target>.<k>.staging` (k numbers the staging
+//             files of a target); checkpoints follow each other in it
+//   prepare   fdatasync the staging file. The committable names the staging file, the byte range
+//             that holds the checkpoint, and `target_start`: the target's length once every earlier
+//             checkpoint is in
+//   commit    compare the target's length s with target_start: s >= target_start + length, the
+//             checkpoint is in already (success); s == target_start, append the range; in between,
+//             an earlier attempt was cut short: cut the target back to target_start and append;
+//             s < target_start, an earlier checkpoint is missing (refused, nothing is appended)
 //
-// A repeated commit reads the state the files are in: no pending file means the checkpoint is
-// already visible (success); a marker means an earlier attempt may have appended part of the bytes,
-// so the target is cut back to the recorded length and the bytes appended again. The target must be
-// written by these commits only. Checkpoints commit in increasing order. The names `<target>.inprogress`,
-// `<target>.<n>.pending`, `<target>.<n>.committing` and `<target>.<n>.committing.tmp` belong to the
-// protocol: recovery removes them, so no other file in the folder may be named so, and a target
-// may not have such a name itself (staged_file::open refuses it).
+// The append is not synced when it is made: a committed checkpoint stays in the writer state
+// (retained(), merged into one range) until the target is fdatasynced after it, so a restart after
+// a power cut that lost the append commits it again. The target is synced when a staging file is
+// full (it is then removed), and when the sink closes.
+//
+// close() ends with a checkpoint of its own that no stored state names. Before its commit it
+// writes `<target>.closing` holding the target's length (whole or absent: written to a temporary
+// name, fsynced, renamed), and removes it once the target is synced. A recovery that finds it
+// cuts the target back to that length: a close() that did not return leaves nothing of its own
+// checkpoint, never a part of it.
+//
+// The target must be written by these commits only, and checkpoints commit in increasing order.
+// Names `<target>.<k>.staging` and `<target>.closing` belong to the protocol: recovery removes
+// them, so no other file in the folder may be named so, and a target may not have such a name
+// itself (open refuses it).
 #pragma once
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <dirent.h>
@@ -35,25 +47,37 @@
 
 namespace sinkforge::inline v1::file::detail {
 
-// What prepare hands back and commit or abort takes: the target and the checkpoint. Everything
-// else follows from these two, so a committable stored in a writer state stays small and valid
-// after a restart.
+// What prepare hands back and commit takes: checkpoints [first, last] of `target`, held in bytes
+// [offset, offset + length) of `staging`, to be appended where the target is `target_start` long.
 struct file_committable {
   std::string target;
-  std::uint64_t checkpoint = 0;
+  std::string staging;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::uint64_t target_start = 0;
 
-  std::string pending_path() const { return target + "." + std::to_string(checkpoint) + ".pending"; }
-  std::string marker_path() const { return target + "." + std::to_string(checkpoint) + ".committing"; }
   friend bool operator==(const file_committable&, const file_committable&) = default;
 };
 
-inline std::string in_progress_path(const std::string& target) { return target + ".inprogress"; }
+// A staging file is full, and the next one begins, past this size (the target is synced then).
+inline constexpr std::uint64_t default_staging_roll_bytes = std::uint64_t{64} << 20;
 
 // The directory holding `path` ("." for a bare name).
 inline std::string parent_dir(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+inline std::string_view base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string_view(path) : std::string_view(path).substr(slash + 1);
+}
+
+inline std::string staging_path(const std::string& target, std::uint64_t k) {
+  return target + "." + std::to_string(k) + ".staging";
 }
 
 // fsync (or fdatasync) retried on EINTR. Returns 0 or errno.
@@ -63,7 +87,7 @@ inline int sync_fd(int fd, bool data_only) {
   return 0;
 }
 
-// Makes a rename or an unlink in the directory of `path` durable. Returns 0 or errno.
+// Makes a file's creation or removal in the directory of `path` durable. Returns 0 or errno.
 inline int fsync_parent_dir(const std::string& path) {
   const int fd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -72,169 +96,10 @@ inline int fsync_parent_dir(const std::string& path) {
   return e;
 }
 
-// 1 when `path` exists, 0 when it does not, or minus the errno that kept stat from telling.
-inline int path_state(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) return 1;
-  return errno == ENOENT ? 0 : -errno;
-}
-
 inline int remove_file(const std::string& path) { return (::unlink(path.c_str()) != 0 && errno != ENOENT) ? errno : 0; }
 
-// The commit marker: "sinkforge-commit 1 <target length>\n", whole or absent.
-inline int write_marker(const std::string& marker, std::uint64_t length) {
-  const std::string tmp = marker + ".tmp";
-  const std::string text = "sinkforge-commit 1 " + std::to_string(length) + "\n";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno;
-  std::size_t done = 0;
-  int e = 0;
-  while (done < text.size() && e == 0) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno != EINTR) e = errno;
-    } else {
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  if (e == 0) e = sync_fd(fd, false);
-  ::close(fd);
-  if (e == 0 && ::rename(tmp.c_str(), marker.c_str()) != 0) e = errno;
-  if (e == 0) e = fsync_parent_dir(marker);
-  if (e != 0) remove_file(tmp);
-  return e;
-}
-
-// 1: a valid marker (length set); 0: none; -1: present but not a marker this library wrote;
-// -2: it could not be read (errno is set).
-inline int read_marker(const std::string& marker, std::uint64_t& length) {
-  const int fd = ::open(marker.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? 0 : -2;
-  char buf[64];
-  ssize_t n;
-  do n = ::read(fd, buf, sizeof buf - 1);
-  while (n < 0 && errno == EINTR);
-  const int read_errno = errno;
-  ::close(fd);
-  if (n < 0) {
-    errno = read_errno;
-    return -2;
-  }
-  if (n == 0) return -1;
-  buf[n] = '\0';
-  unsigned long long value = 0;
-  char end = 0;
-  if (std::sscanf(buf, "sinkforge-commit 1 %llu%c", &value, &end) != 2 || end != '\n') return -1;
-  length = value;
-  return 1;
-}
-
-// Appends the whole file `from` to the open descriptor `to`. Returns 0 or errno.
-inline int append_contents(int to, const std::string& from) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return errno;
-  char buf[1 << 16];
-  int e = 0;
-  for (;;) {
-    const ssize_t n = ::read(in, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      e = errno;
-      break;
-    }
-    if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        e = errno;
-        break;
-      }
-      done += w;
-    }
-    if (e) break;
-  }
-  ::close(in);
-  return e;
-}
-
-// The last step of a commit whose bytes are in: the marker goes, durably.
-inline send_result finish_cleanup(const std::string& marker) {
-  if (const int e = remove_file(marker)) return errno_result("remove", marker, e);
-  if (const int e = fsync_parent_dir(marker)) return errno_result("fsync the directory of", marker, e);
-  return send_result::success();
-}
-
-// Makes checkpoint c visible in its target, exactly once: idempotent, and safe to repeat after a
-// crash at any point of an earlier attempt.
-inline send_result commit(const file_committable& c) {
-  const std::string pending = c.pending_path(), marker = c.marker_path();
-  std::uint64_t length = 0;
-  const int marked = read_marker(marker, length);
-  if (marked == -2) return errno_result("read", marker, errno);
-  if (marked < 0) return send_result::fatal("commit of checkpoint " + std::to_string(c.checkpoint) + ": '" + marker +
-                                            "' is not a commit marker; the target is left as it is");
-  const int pending_state = path_state(pending);
-  if (pending_state < 0) return errno_result("stat", pending, -pending_state);
-  if (pending_state == 0) {
-    // Committed before: the pending file goes only after its bytes are in the target and durable.
-    // (A checkpoint never prepared here looks the same: callers commit only what prepare returned.)
-    if (marked == 0) return send_result::success();
-    return finish_cleanup(marker);
-  }
-  const int fd = ::open(c.target.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_result("open", c.target, errno);
-  const auto fail = [&](const char* what, const std::string& path, int e) {
-    ::close(fd);
-    return errno_result(what, path, e);
-  };
-  if (marked == 0) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return fail("stat", c.target, errno);
-    length = static_cast<std::uint64_t>(st.st_size);
-    if (const int e = write_marker(marker, length)) return fail("write the commit marker", marker, e);
-  }
-  // A repeated attempt may find part of the bytes appended: cut back to where this checkpoint begins.
-  while (::ftruncate(fd, static_cast<off_t>(length)) != 0)
-    if (errno != EINTR) return fail("cut back", c.target, errno);
-  if (::lseek(fd, static_cast<off_t>(length), SEEK_SET) < 0) return fail("seek", c.target, errno);
-  if (const int e = append_contents(fd, pending)) return fail("append the pending bytes to", c.target, e);
-  if (const int e = sync_fd(fd, true)) return fail("fdatasync", c.target, e);
-  ::close(fd);
-  if (const int e = fsync_parent_dir(c.target)) return errno_result("fsync the directory of", c.target, e);
-  if (const int e = remove_file(pending)) return errno_result("remove", pending, e);
-  if (const int e = fsync_parent_dir(pending)) return errno_result("fsync the directory of", pending, e);
-  return finish_cleanup(marker);
-}
-
-// Drops checkpoint c's bytes. Idempotent; refused once its commit has begun. A marker without a
-// pending file is a commit that only lacked its cleanup: the cleanup is finished.
-inline send_result abort(const file_committable& c) {
-  std::uint64_t length = 0;
-  const int marked = read_marker(c.marker_path(), length);
-  if (marked == -2) return errno_result("read", c.marker_path(), errno);
-  if (marked != 0) {
-    const int pending_state = path_state(c.pending_path());
-    if (pending_state < 0) return errno_result("stat", c.pending_path(), -pending_state);
-    if (pending_state == 0 && marked == 1) return finish_cleanup(c.marker_path());
-    return send_result::fatal("abort of checkpoint " + std::to_string(c.checkpoint) + " of '" + c.target +
-                              "': its commit has begun; commit it again instead");
-  }
-  if (const int e = remove_file(c.pending_path())) return errno_result("remove", c.pending_path(), e);
-  return send_result::success();
-}
-
-// rename(2) that fails with EEXIST instead of replacing `to`. Returns 0 or errno.
-inline int rename_no_replace(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return errno;
-  // A file system without RENAME_NOREPLACE: link (which never replaces), then unlink.
-  if (::link(from.c_str(), to.c_str()) != 0) return errno;
-  return ::unlink(from.c_str()) == 0 ? 0 : errno;
-}
-
-// The checkpoint number of a staging-file name's middle part: decimal digits without a leading
-// zero, at most 20 of them and no more than 2^64 - 1; nothing else.
+// The number of a staging file's middle part: decimal digits without a leading zero, at most 20
+// of them and no more than 2^64 - 1; nothing else.
 inline bool staged_number(std::string_view digits, std::uint64_t& id) {
   if (digits.empty() || digits.size() > 20 || (digits.size() > 1 && digits[0] == '0')) return false;
   id = 0;
@@ -247,39 +112,30 @@ inline bool staged_number(std::string_view digits, std::uint64_t& id) {
   return true;
 }
 
+inline std::string closing_path(const std::string& target) { return target + ".closing"; }
+
 // True when `name` (a file name, no folder) has the form of a staging file of some target.
 inline bool staging_file_name(std::string_view name) {
-  static constexpr std::string_view numbered[] = {".pending", ".committing", ".committing.tmp"};
-  if (name.size() > 11 && name.substr(name.size() - 11) == ".inprogress") return true;
-  for (const std::string_view kind : numbered) {
-    if (name.size() <= kind.size() || name.substr(name.size() - kind.size()) != kind) continue;
-    const std::string_view rest = name.substr(0, name.size() - kind.size());
-    const auto dot = rest.rfind('.');
-    std::uint64_t id = 0;
-    if (dot != std::string_view::npos && staged_number(rest.substr(dot + 1), id)) return true;
-  }
-  return false;
+  constexpr std::string_view closing = ".closing";
+  if (name.size() > closing.size() && name.substr(name.size() - closing.size()) == closing) return true;
+  constexpr std::string_view suffix = ".staging";
+  if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) return false;
+  const std::string_view rest = name.substr(0, name.size() - suffix.size());
+  const auto dot = rest.rfind('.');
+  std::uint64_t k = 0;
+  return dot != std::string_view::npos && staged_number(rest.substr(dot + 1), k);
 }
 
-inline std::string_view base_name(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string_view(path) : std::string_view(path).substr(slash + 1);
-}
-
-// Insertion sort and deduplication: the lists are a few checkpoints long, and <algorithm> would
-// cost every unit that includes a file transport.
-inline void sort_unique(std::vector<std::uint64_t>& ids) {
+// Insertion sort: the lists are a few entries long, and <algorithm> would cost every unit that
+// includes a file transport.
+inline void sort_ids(std::vector<std::uint64_t>& ids) {
   for (std::size_t i = 1; i < ids.size(); ++i)
     for (std::size_t j = i; j > 0 && ids[j] < ids[j - 1]; --j) std::swap(ids[j], ids[j - 1]);
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    if (kept == 0 || ids[i] != ids[kept - 1]) ids[kept++] = ids[i];
-  ids.resize(kept);
 }
 
-// The checkpoints of `target` found prepared (pending) or being committed, in increasing order.
-// Sets `error` (0 or errno) when the folder cannot be listed.
-inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target, int& error) {
+// The numbers k of the staging files `<target>.<k>.staging`, in increasing order. Sets `error`
+// (0 or errno) when the folder cannot be listed.
+inline std::vector<std::uint64_t> staging_files(const std::string& target, int& error) {
   std::vector<std::uint64_t> out;
   error = 0;
   const std::string_view base = base_name(target);
@@ -288,119 +144,360 @@ inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target, 
     if (errno != ENOENT) error = errno;
     return out;
   }
+  constexpr std::string_view suffix = ".staging";
   errno = 0;
   while (const dirent* entry = ::readdir(d)) {
     const std::string_view name = entry->d_name;
-    if (name.size() <= base.size() + 1 || name.substr(0, base.size()) != base || name[base.size()] != '.') continue;
-    const std::string_view rest = name.substr(base.size() + 1);
-    const auto dot = rest.find('.');
-    if (dot == std::string_view::npos) continue;
-    const std::string_view kind = rest.substr(dot);
-    // A marker's temporary file outlives a crash between its write and its rename.
-    if (kind != ".pending" && kind != ".committing" && kind != ".committing.tmp") continue;
-    std::uint64_t id = 0;
-    if (staged_number(rest.substr(0, dot), id)) out.push_back(id);
+    if (name.size() <= base.size() + 1 + suffix.size() || name.substr(0, base.size()) != base ||
+        name[base.size()] != '.' || name.substr(name.size() - suffix.size()) != suffix)
+      continue;
+    std::uint64_t k = 0;
+    if (staged_number(name.substr(base.size() + 1, name.size() - base.size() - 1 - suffix.size()), k)) out.push_back(k);
   }
   if (errno != 0) error = errno;
   ::closedir(d);
-  sort_unique(out);
+  sort_ids(out);
   return out;
 }
 
-inline std::vector<std::uint64_t> staged_checkpoints(const std::string& target) {
-  int error = 0;
-  return staged_checkpoints(target, error);
+// The close marker: "sinkforge-close 1 <target length>\n", whole or absent. Returns 0 or errno.
+inline int write_close_marker(const std::string& target, std::uint64_t length) {
+  const std::string marker = closing_path(target), tmp = marker + ".tmp";
+  const std::string text = "sinkforge-close 1 " + std::to_string(length) + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  int e = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : (errno ? errno : EIO);
+  if (e == 0) e = sync_fd(fd, false);
+  ::close(fd);
+  if (e == 0 && ::rename(tmp.c_str(), marker.c_str()) != 0) e = errno;
+  if (e == 0) e = fsync_parent_dir(marker);
+  if (e != 0) remove_file(tmp);
+  return e;
 }
 
-// After a restart: commits the checkpoints a stored writer state names (in increasing order) and
-// every staged checkpoint whose commit had begun (its marker is the durable decision to commit: a
-// commit is only begun for a checkpoint that was decided), aborts every other staged checkpoint of
-// the target, and removes an orphaned in-progress file.
-inline send_result recover(const std::string& target, const std::vector<file_committable>& decided) {
-  std::vector<std::uint64_t> to_commit;
-  for (const auto& c : decided) to_commit.push_back(c.checkpoint);
+// 1: a marker (length set); 0: none; -1: something else under its name; -2: unreadable (errno set).
+inline int read_close_marker(const std::string& target, std::uint64_t& length) {
+  const int fd = ::open(closing_path(target).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : -2;
+  char buf[64];
+  ssize_t n;
+  do n = ::read(fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  const int read_errno = errno;
+  ::close(fd);
+  if (n < 0) {
+    errno = read_errno;
+    return -2;
+  }
+  buf[n] = '\0';
+  std::uint64_t value = 0;
+  const std::string_view text(buf, static_cast<std::size_t>(n));
+  constexpr std::string_view prefix = "sinkforge-close 1 ";
+  if (text.size() < prefix.size() + 2 || text.substr(0, prefix.size()) != prefix || text.back() != '\n' ||
+      !staged_number(text.substr(prefix.size(), text.size() - prefix.size() - 1), value))
+    return -1;
+  length = value;
+  return 1;
+}
+
+// Copies `length` bytes at `offset` of `from` to `to` at `at`. Returns 0, errno, or ENODATA when
+// `from` is shorter than the range.
+inline int copy_range(int from, std::uint64_t offset, std::uint64_t length, int to, std::uint64_t at) {
+  char buf[1 << 16];
+  while (length > 0) {
+    const std::size_t want = length < sizeof buf ? static_cast<std::size_t>(length) : sizeof buf;
+    const ssize_t n = ::pread(from, buf, want, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return ENODATA;
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::pwrite(to, buf + done, static_cast<std::size_t>(n - done), static_cast<off_t>(at));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      done += w;
+      at += static_cast<std::uint64_t>(w);
+    }
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::uint64_t>(n);
+  }
+  return 0;
+}
+
+// Makes checkpoints c visible in the open target `target_fd`, exactly once: idempotent, and safe
+// to repeat after a crash anywhere in an earlier attempt. Not synced (see the top of this file).
+inline send_result commit_into(int target_fd, const file_committable& c) {
+  if (c.length == 0) return send_result::success();
+  struct stat st {};
+  if (::fstat(target_fd, &st) != 0) return errno_result("stat", c.target, errno);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size >= c.target_start + c.length) return send_result::success();  // in already
+  if (size < c.target_start)
+    return send_result::fatal("commit of checkpoint " + std::to_string(c.first) + " of '" + c.target + "': the file holds " +
+                              std::to_string(size) + " bytes, fewer than the " + std::to_string(c.target_start) +
+                              " that the checkpoints before it leave (was it cut, or written by another program?); "
+                              "nothing is appended");
+  if (size > c.target_start)  // an attempt cut short: its part goes, the whole follows
+    while (::ftruncate(target_fd, static_cast<off_t>(c.target_start)) != 0)
+      if (errno != EINTR) return errno_result("cut back", c.target, errno);
+  const int from = ::open(c.staging.c_str(), O_RDONLY | O_CLOEXEC);
+  if (from < 0)
+    return send_result::fatal("commit of checkpoint " + std::to_string(c.first) + " of '" + c.target + "': its staging file '" +
+                              c.staging + "' cannot be opened (" + std::strerror(errno) + ")");
+  const int e = copy_range(from, c.offset, c.length, target_fd, c.target_start);
+  ::close(from);
+  if (e == 0) return send_result::success();
+  // Leave the target as it was; a repeated commit would cut back to here anyway.
+  while (::ftruncate(target_fd, static_cast<off_t>(c.target_start)) != 0 && errno == EINTR) {
+  }
+  if (e == ENODATA)
+    return send_result::fatal("commit of checkpoint " + std::to_string(c.first) + " of '" + c.target + "': its staging file '" +
+                              c.staging + "' is shorter than the checkpoint");
+  return errno_result("append to", c.target, e);
+}
+
+inline int open_target(const std::string& target, mode_t mode) {
+  return ::open(target.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
+}
+
+inline send_result commit(const file_committable& c, mode_t mode = 0644) {
+  const int fd = open_target(c.target, mode);
+  if (fd < 0) return errno_result("open", c.target, errno);
+  send_result r = commit_into(fd, c);
+  ::close(fd);
+  return r;
+}
+
+// After a restart: commits what a stored writer state names (in increasing order), rolls back a
+// close() that did not return, makes the target durable, and removes every staging file of the
+// target: what they hold beyond the named checkpoints was never stored as prepared.
+inline send_result recover(const std::string& target, std::vector<file_committable> decided, mode_t mode = 0644) {
+  for (std::size_t i = 1; i < decided.size(); ++i)
+    for (std::size_t j = i; j > 0 && decided[j].first < decided[j - 1].first; --j) std::swap(decided[j], decided[j - 1]);
   int error = 0;
-  const std::vector<std::uint64_t> staged = staged_checkpoints(target, error);
+  const std::vector<std::uint64_t> staged = staging_files(target, error);
   if (error) return errno_result("list the folder of", target, error);
-  for (const std::uint64_t id : staged) {
-    const file_committable c{target, id};
-    std::uint64_t length = 0;
-    const int marked = read_marker(c.marker_path(), length);
-    if (marked == -2) return errno_result("read", c.marker_path(), errno);
-    if (marked == 1) to_commit.push_back(id);
+  std::uint64_t closing_at = 0;
+  const int closing = read_close_marker(target, closing_at);
+  if (closing == -2) return errno_result("read", closing_path(target), errno);
+  if (closing == -1)
+    return send_result::fatal("'" + closing_path(target) + "' is not a close marker this library wrote; the file is left as it is");
+  if (!decided.empty() || closing == 1) {
+    const int fd = open_target(target, mode);
+    if (fd < 0) return errno_result("open", target, errno);
+    for (const auto& c : decided) {
+      if (send_result r = commit_into(fd, c); !r.ok()) {
+        ::close(fd);
+        return r;
+      }
+    }
+    struct stat st {};
+    if (closing == 1 && ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > closing_at)
+      while (::ftruncate(fd, static_cast<off_t>(closing_at)) != 0) {
+        if (errno == EINTR) continue;
+        const int e = errno;
+        ::close(fd);
+        return errno_result("cut back", target, e);
+      }
+    const int e = sync_fd(fd, true);
+    ::close(fd);
+    if (e) return errno_result("fdatasync", target, e);
   }
-  sort_unique(to_commit);
-  for (const std::uint64_t id : to_commit)
-    if (send_result r = commit(file_committable{target, id}); !r.ok()) return r;
-  for (const std::uint64_t id : staged) {
-    const file_committable c{target, id};
-    if (const int e = remove_file(c.marker_path() + ".tmp")) return errno_result("remove", c.marker_path() + ".tmp", e);
-    bool committed = false;
-    for (const std::uint64_t done : to_commit) committed = committed || done == id;
-    if (committed) continue;
-    if (send_result r = abort(c); !r.ok()) return r;
+  // The marker goes first: once the staging files are gone a marker left alone would cut back.
+  if (closing == 1) {
+    if (const int e = remove_file(closing_path(target))) return errno_result("remove", closing_path(target), e);
+    if (const int e = fsync_parent_dir(target)) return errno_result("fsync the directory of", target, e);
   }
-  if (const int e = remove_file(in_progress_path(target))) return errno_result("remove", in_progress_path(target), e);
-  if (const int e = fsync_parent_dir(target)) return errno_result("fsync the directory of", target, e);
+  remove_file(closing_path(target) + ".tmp");
+  for (const std::uint64_t k : staged)
+    if (const int e = remove_file(staging_path(target, k))) return errno_result("remove", staging_path(target, k), e);
+  if (!staged.empty())
+    if (const int e = fsync_parent_dir(target)) return errno_result("fsync the directory of", target, e);
   return send_result::success();
 }
 
-// The open transaction: batches appended to `<target>.inprogress` until prepare.
-class staged_file {
+// The writer's side: the open transaction, the prepared and committed checkpoints' bytes, and the
+// target's length as the commits leave it.
+class staging_log {
  public:
-  // Starts a fresh in-progress file (an orphan from a crash is dropped: it was never prepared).
-  // Returns 0, errno, or EINVAL for a target whose own name is a staging file's.
+  explicit staging_log(std::uint64_t roll_bytes = default_staging_roll_bytes) : roll_bytes_(roll_bytes) {}
+  staging_log(staging_log&& o) noexcept
+      : target_(std::move(o.target_)), mode_(o.mode_), target_fd_(std::exchange(o.target_fd_, -1)),
+        file_(std::move(o.file_)), open_offset_(o.open_offset_), next_k_(o.next_k_), next_start_(o.next_start_),
+        roll_bytes_(o.roll_bytes_), unsynced_(std::move(o.unsynced_)), retired_(std::move(o.retired_)),
+        broken_(std::move(o.broken_)), closing_marked_(o.closing_marked_) {}
+  staging_log& operator=(staging_log&&) = delete;
+  ~staging_log() {
+    if (target_fd_ >= 0) ::close(target_fd_);
+  }
+  bool is_open() const noexcept { return target_fd_ >= 0; }
+
+  // Call after recovery: the target's length is where the first checkpoint goes. Returns 0,
+  // errno, or EINVAL for a target whose own name is a staging file's.
   int open(std::string target, mode_t mode = 0644) {
     if (staging_file_name(base_name(target))) return EINVAL;
     target_ = std::move(target);
     mode_ = mode;
-    broken_.clear();
-    if (const int e = remove_file(in_progress_path(target_))) return e;
-    return file_.open(in_progress_path(target_), {}, mode_);
+    if (target_fd_ >= 0) ::close(target_fd_);
+    target_fd_ = open_target(target_, mode_);
+    if (target_fd_ < 0) return errno;
+    struct stat st {};
+    if (::fstat(target_fd_, &st) != 0) return errno;
+    next_start_ = static_cast<std::uint64_t>(st.st_size);
+    int error = 0;
+    const std::vector<std::uint64_t> left = staging_files(target_, error);
+    if (error) return error;
+    next_k_ = left.empty() ? 1 : left.back() + 1;
+    return 0;
   }
+
+  // The target's length once every prepared checkpoint is committed.
+  std::uint64_t target_end() const noexcept { return next_start_; }
+
   // One batch into the open transaction, whole or not at all.
   send_result append(std::string_view bytes) {
     if (SINKFORGE_UNLIKELY(!broken_.empty())) return send_result::fatal(broken_);
+    if (SINKFORGE_UNLIKELY(!file_.is_open()))
+      if (send_result r = start_staging_file(); !r.ok()) return r;
     return file_.append(bytes, sync::never);
   }
 
-  // Makes everything appended since the last prepare durable and invisible, as checkpoint
-  // `checkpoint`; a new in-progress file takes the batches that follow. A failed fdatasync breaks
-  // the open transaction for good (after an I/O error the kernel may have dropped the unwritten
-  // pages, and a second fdatasync would succeed without them): the caller aborts it and replays
-  // its records. Other failures keep it, and prepare may be called again.
+  // Makes the open transaction durable as checkpoint `checkpoint` (invisible until committed). A
+  // failed fdatasync breaks the log for good (after an I/O error the kernel may have dropped the
+  // unwritten pages, and a second fdatasync would succeed without them): the caller aborts and
+  // writes the records again.
   send_result prepare(std::uint64_t checkpoint, file_committable& out) {
     if (SINKFORGE_UNLIKELY(!broken_.empty())) return send_result::fatal(broken_);
-    const file_committable c{target_, checkpoint};
+    const std::uint64_t length = file_.is_open() ? file_.size() - open_offset_ : 0;
+    out = file_committable{target_, file_.is_open() ? file_.path() : std::string(), checkpoint, checkpoint,
+                           open_offset_, length, next_start_};
+    if (length == 0) return send_result::success();
     if (const int e = file_.datasync()) {
       broken_ = "fdatasync '" + file_.path() + "' failed (" + std::strerror(e) +
                 "); the open transaction's batches must be written again";
       return send_result::fatal(broken_);
     }
-    // Never over an existing pending file: that would drop a prepared checkpoint.
-    if (const int e = rename_no_replace(file_.path(), c.pending_path())) return errno_result("rename", file_.path(), e);
-    if (const int e = fsync_parent_dir(target_)) {
-      // Not known to be durable: the batches go back to the open transaction.
-      ::rename(c.pending_path().c_str(), file_.path().c_str());
-      return errno_result("fsync the directory of", target_, e);
-    }
-    out = c;  // prepared, whatever follows
-    if (const int e = file_.open(in_progress_path(target_), {}, mode_))
-      broken_ = "open '" + in_progress_path(target_) + "' failed (" + std::strerror(e) + ")";
+    next_start_ += length;
+    open_offset_ = file_.size();
+    if (open_offset_ >= roll_bytes_) retire_staging_file();
     return send_result::success();
   }
-  // Drops the open transaction's batches (a sink destroyed without a checkpoint).
-  void abort_open() {
-    file_.close();
-    remove_file(in_progress_path(target_));
+
+  // Phase 2 for checkpoints prepared by this log, in order.
+  send_result commit(const file_committable& c) {
+    if (send_result r = commit_into(target_fd_, c); !r.ok()) return r;
+    if (c.length == 0) return send_result::success();
+    if (unsynced_ && unsynced_->staging == c.staging && unsynced_->offset + unsynced_->length == c.offset &&
+        unsynced_->target_start + unsynced_->length == c.target_start) {
+      unsynced_->last = c.last;
+      unsynced_->length += c.length;
+    } else {
+      if (unsynced_)  // a range of another staging file: it is complete, make it durable first
+        if (send_result r = sync_target(); !r.ok()) return r;
+      unsynced_ = c;
+    }
+    // The last checkpoint of a full staging file is in: the target is synced and the file goes.
+    if (!retired_.empty() && c.staging == retired_.front().path && c.offset + c.length == retired_.front().size) {
+      if (send_result r = sync_target(); !r.ok()) return r;
+      remove_file(retired_.front().path);
+      retired_.erase(retired_.begin());
+    }
+    return send_result::success();
   }
+
+  // Committed checkpoints whose bytes are not yet durable in the target: a restart commits them
+  // again, so they stay in the writer state.
+  std::vector<file_committable> retained() const {
+    if (unsynced_) return {*unsynced_};
+    return {};
+  }
+
+  // Drops the open transaction's bytes; prepared ones stay for recovery.
+  void abort_open() noexcept {
+    if (file_.is_open() && file_.size() > open_offset_) {
+      while (::ftruncate(file_fd(), static_cast<off_t>(open_offset_)) != 0 && errno == EINTR) {
+      }
+    }
+    file_.close();
+    open_offset_ = 0;
+  }
+
+  // close()'s own checkpoint, prepared and about to commit: record where it begins, so that a
+  // recovery after a crash takes it back whole (see the top of this file).
+  send_result mark_closing(const file_committable& final_checkpoint) {
+    if (final_checkpoint.length == 0) return send_result::success();
+    if (const int e = write_close_marker(target_, final_checkpoint.target_start))
+      return errno_result("write the close marker", closing_path(target_), e);
+    closing_marked_ = true;
+    return send_result::success();
+  }
+
+  // After the last commit: the target is made durable and the staging files go.
+  send_result finish() {
+    if (send_result r = sync_target(); !r.ok()) return r;
+    if (closing_marked_) {  // before the staging files: see recover()
+      if (const int e = remove_file(closing_path(target_))) return errno_result("remove", closing_path(target_), e);
+      if (const int e = fsync_parent_dir(target_)) return errno_result("fsync the directory of", target_, e);
+      closing_marked_ = false;
+    }
+    file_.close();
+    int error = 0;
+    for (const std::uint64_t k : staging_files(target_, error)) remove_file(staging_path(target_, k));
+    retired_.clear();
+    if (const int e = fsync_parent_dir(target_)) return errno_result("fsync the directory of", target_, e);
+    return send_result::success();
+  }
+
   const std::string& target() const noexcept { return target_; }
 
  private:
+  struct retired_file {
+    std::string path;
+    std::uint64_t size;
+  };
+
+  int file_fd() const noexcept { return file_.fd(); }
+
+  send_result start_staging_file() {
+    const std::string path = staging_path(target_, next_k_++);
+    if (const int e = file_.open(path, {}, mode_, true)) return errno_result("create", path, e);
+    // Its name must be durable before a stored state can name it.
+    if (const int e = fsync_parent_dir(path)) {
+      file_.close();
+      remove_file(path);
+      return errno_result("fsync the directory of", path, e);
+    }
+    open_offset_ = 0;
+    return send_result::success();
+  }
+
+  void retire_staging_file() {
+    retired_.push_back({file_.path(), file_.size()});
+    file_.close();
+    open_offset_ = 0;
+  }
+
+  send_result sync_target() {
+    if (const int e = sync_fd(target_fd_, true)) return errno_result("fdatasync", target_, e);
+    unsynced_.reset();
+    return send_result::success();
+  }
+
   std::string target_;
   mode_t mode_ = 0644;
-  append_file file_;
-  std::string broken_;  // why the open transaction can take no more, when it cannot
+  int target_fd_ = -1;
+  append_file file_;                 // the staging file the open transaction goes to
+  std::uint64_t open_offset_ = 0;    // where the open transaction begins in it
+  std::uint64_t next_k_ = 1;
+  std::uint64_t next_start_ = 0;     // the target's length once every prepared checkpoint is in
+  std::uint64_t roll_bytes_;
+  std::optional<file_committable> unsynced_;
+  std::vector<retired_file> retired_;
+  std::string broken_;
+  bool closing_marked_ = false;
 };
 
 }  // namespace sinkforge::inline v1::file::detail

@@ -196,6 +196,7 @@ class append_file {
     fd_ = -1;
   }
   bool is_open() const noexcept { return fd_ >= 0; }
+  int fd() const noexcept { return fd_; }
   bool broken() const noexcept { return !broken_.empty(); }
   std::uint64_t size() const noexcept { return size_; }
   const std::string& path() const noexcept { return path_; }
