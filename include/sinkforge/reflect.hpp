@@ -94,6 +94,31 @@ constexpr std::size_t member_count() {
                              [](auto... pairs) { return sizeof...(pairs); });
 }
 
+namespace detail {
+// Whether a reflection accessor (a class template over a member pointer type and value, as
+// Hana's struct macros make them) reads the member `Key`.
+template <auto Key, template <class M, M> class Accessor, class M, M Ptr>
+constexpr bool reads_member(const Accessor<M, Ptr>&) {
+  if constexpr (std::is_same_v<M, decltype(Key)>) return Ptr == Key;
+  else return false;
+}
+template <auto Key, class Other>
+constexpr bool reads_member(const Other&) {
+  return false;
+}
+}  // namespace detail
+
+// The name of the member `Key` (a pointer to a member of T), or nullptr when T's reflection does
+// not list it.
+template <class T, auto Key>
+constexpr const char* member_name_of() {
+  const char* found = nullptr;
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    if (detail::reads_member<Key>(boost::hana::second(pair))) found = boost::hana::to<const char*>(boost::hana::first(pair));
+  });
+  return found;
+}
+
 // The member names of T as static C strings, in declaration order.
 template <class T>
 constexpr auto member_names() {

@@ -297,6 +297,21 @@ struct delivery_names_guarantee {
   }
 };
 
+struct idempotent_key_is_a_member {
+  template <class C>
+  static constexpr bool holds = [] {
+    using D = typename C::R::delivery_type;
+    if constexpr (requires { D::key; }) return D::template keys_record<typename C::record>;
+    else return true;
+  }();
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink<T>: deliver::idempotent<&T::m> needs a member of T that its "
+                            "reflection lists (BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT) and that is a "
+                            "string, an integer or an enum");
+  }
+};
+
 struct at_most_once_without_retry {
   template <class C>
   static constexpr bool holds = !(C::R::delivery_type::value == guarantee::at_most_once && C::explicit_retry &&
@@ -480,7 +495,7 @@ using all = rule_list<
     // the policies against the record type and against each other
     transport_movable, serializer_encodes_record, serializer_fits_transport, transport_stores_record,
     partitioner_reads_record, connection_sends_batches, batching_hooks, retry_hooks, delivery_names_guarantee,
-    at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
+    idempotent_key_is_a_member, at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
     exactly_once_needs_transactions, exactly_once_connection, concurrency_hooks, exactly_once_synchronous,
     async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
     clock_now_type, clock_hooks, error_handler_hooks>;

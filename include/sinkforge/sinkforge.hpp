@@ -11,6 +11,7 @@
 #include <sinkforge/concurrency/synchronous.hpp>
 #include <sinkforge/dead_letter/policy.hpp>
 #include <sinkforge/deliver/guarantee.hpp>
+#include <sinkforge/deliver/idempotent.hpp>
 #include <sinkforge/metrics/counters.hpp>
 #include <sinkforge/metrics/none.hpp>
 #include <sinkforge/metrics/registry.hpp>

@@ -231,6 +231,12 @@ void compose() {
   (void)state;
 #endif
 
+#if defined(CASE_idempotent_key_not_keyable)
+// expect error: deliver::idempotent<&T::m> needs a member of T that its reflection lists
+  auto s = sf::make_sink<cases::Flat>(sf::memory::buffer{}, sf::deliver::idempotent<&cases::Flat::amount>);
+  USE_SINK(s, cases::Flat);
+#endif
+
 #if defined(CASE_at_most_once_with_retry)
 // expect error: deliver::at_most_once never retries
   auto s = sf::make_sink<cases::Flat>(sf::memory::buffer{}, sf::deliver::at_most_once, sf::retry::fixed{});

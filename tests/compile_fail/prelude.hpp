@@ -15,6 +15,7 @@
 #include <sinkforge/batch/any_of.hpp>
 #include <sinkforge/batch/max_age.hpp>
 #include <sinkforge/batch/max_records.hpp>
+#include <sinkforge/deliver/idempotent.hpp>
 #include <sinkforge/metrics/counters.hpp>
 #include <sinkforge/partition/by.hpp>
 #include <sinkforge/ranges.hpp>

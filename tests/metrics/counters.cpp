@@ -52,7 +52,7 @@ TEST_CASE("counters count what the sink did and render Prometheus text") {
     CHECK(line.rfind("sinkforge_", 0) == 0);
     CHECK(line.find("} ") != std::string::npos);
   }
-  CHECK(samples == 10 + 13 + 2);  // one dropped_total sample per drop_reason (one today)
+  CHECK(samples == 10 + 13 + 3);  // one dropped_total sample per drop_reason (two today)
 }
 
 TEST_CASE("metrics::none is empty and costs no storage") {

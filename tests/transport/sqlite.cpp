@@ -86,6 +86,36 @@ TEST_CASE("sqlite::table: a constraint violation is one invalid record; the rest
   CHECK(dead[0].payload == R"({"id":1,"name":"duplicate"})");
 }
 
+TEST_CASE("sqlite::table under deliver::idempotent: rows are upserted by key; a replay leaves one row per key") {
+  const auto path = (test::fresh_dir("sqlite-upsert") / "t.db").string();
+  for (int life = 0; life < 2; ++life) {  // the second life replays everything, as after a crash
+    auto sink = sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "k"},
+                                     sf::deliver::idempotent<&Keyed::name>, sf::batch::max_records{3});
+    sink.write(Keyed{1, "a"});
+    sink.write(Keyed{2, "b"});
+    sink.write(Keyed{3, "a"});  // same key: replaces the row of "a" (no window: every record is written)
+    sink.write(Keyed{4, "c"});
+    sink.close();
+  }
+  CHECK(query(path, "SELECT id, name FROM k ORDER BY name") ==
+        std::vector<std::vector<std::string>>{{"3", "a"}, {"2", "b"}, {"4", "c"}});
+  CHECK(query(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'sinkforge_k_name'")[0][0] ==
+        "1");
+}
+
+TEST_CASE("sqlite::table under deliver::idempotent: a table holding a key twice cannot take the unique index") {
+  const auto path = (test::fresh_dir("sqlite-upsert-dup") / "t.db").string();
+  {
+    auto sink = sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "k"});
+    sink.write(Keyed{1, "a"});
+    sink.write(Keyed{2, "a"});
+    sink.close();
+  }
+  CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "k"},
+                                            sf::deliver::idempotent<&Keyed::name>),
+                       doctest::Contains("deliver::idempotent"), sf::config_error);
+}
+
 TEST_CASE("sqlite::table: a locked database is retried, and the batch commits once it is free") {
   const auto path = (test::fresh_dir("sqlite-busy") / "t.db").string();
   sqlite3* other = nullptr;

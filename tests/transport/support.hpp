@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -13,6 +14,16 @@
 #include <unistd.h>
 
 namespace test {
+// How many times a crash test kills its writer: `ci` in the test suite, more in a longer run
+// started by hand (SINKFORGE_CRASH_KILLS=1000 ./test_transport -tc='*SIGKILL*').
+inline int crash_kills(int ci) {
+  if (const char* v = std::getenv("SINKFORGE_CRASH_KILLS")) {
+    const int n = std::atoi(v);
+    if (n > 0) return n;
+  }
+  return ci;
+}
+
 inline std::filesystem::path fresh_dir(const std::string& name) {
   auto dir = std::filesystem::current_path() / "transport-tmp" / name;
   std::filesystem::remove_all(dir);

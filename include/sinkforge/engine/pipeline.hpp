@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include <sinkforge/deliver/guarantee.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/error.hpp>
+#include <sinkforge/metrics/concept.hpp>
 #include <sinkforge/partition/concept.hpp>
+#include <sinkforge/reflect.hpp>
 #include <sinkforge/record_batch.hpp>
 #include <sinkforge/retry/concept.hpp>
 #include <sinkforge/serialize/concept.hpp>
@@ -29,6 +32,18 @@ namespace sinkforge::inline v1::detail {
 struct null_mutex {
   void lock() noexcept {}
   void unlock() noexcept {}
+};
+
+// The deduplication window of a keyed delivery policy (deliver::idempotent) whose transport
+// cannot upsert; nothing otherwise.
+struct no_dedup_window {};
+template <class D, class Tr, bool Windowed = requires { D::key; } && !transport_upserts<Tr>>
+struct dedup_window_for {
+  using type = no_dedup_window;
+};
+template <class D, class Tr>
+struct dedup_window_for<D, Tr, true> {
+  using type = typename D::window_type;
 };
 
 template <class T, class P, bool Threaded>
@@ -50,13 +65,18 @@ class pipeline {
   // Under exactly_once batches go into the transport's open transaction (see engine/checkpointing.hpp).
   static constexpr bool transactional = delivery == guarantee::exactly_once;
   using connection_type = sink_connection_t<transport_type, T, payload_type, transactional>;
+  // deliver::idempotent: a key per record, written by upsert or filtered through a window.
+  static constexpr bool keyed = requires { P::delivery_type::key; };
+  using dedup_window_type = typename dedup_window_for<typename P::delivery_type, transport_type>::type;
+  static constexpr bool windowed = !std::is_same_v<dedup_window_type, no_dedup_window>;
   static constexpr std::size_t default_max_open = 64;
 
   explicit pipeline(P&& p)
       : policies_(validated(std::move(p))),
         connection_(open_connection()),
         record_limit_(batch::detail::record_byte_limit(policies_.batching)),
-        max_open_(unpartitioned ? 1 : pick_max_open()) {
+        max_open_(unpartitioned ? 1 : pick_max_open()),
+        dedup_(make_dedup_window()) {
     slots_.reserve(max_open_);
     hashes_.reserve(max_open_);
   }
@@ -73,6 +93,12 @@ class pipeline {
   template <class U, class Dispatch>
   void accept(U&& record, Dispatch&& dispatch) {
     if constexpr (!Threaded) policies_.metrics.records_in(1);  // the async frontend counts at write()
+    if constexpr (windowed) {
+      if (dedup_.seen(record.*(P::delivery_type::key), policies_.clock.now())) {
+        policies_.metrics.dropped(1, metrics::drop_reason::duplicate);
+        return;
+      }
+    }
     const key_view kv = policies_.partitioner.key(record);
     slot& s = slot_for(kv, dispatch);
     auto& records = s.batch.records;
@@ -333,6 +359,7 @@ class pipeline {
     check(p.retry);
     check(p.partitioner);
     check(p.concurrency);
+    check(p.delivery);
     if constexpr (P::concurrency_type::is_async) {
       constexpr std::size_t limit = max_concurrent_sends<typename P::transport_type>;
       if (p.concurrency.max_in_flight > limit)
@@ -349,7 +376,13 @@ class pipeline {
                          [](void* self, transport_notice&& n) {
                            static_cast<pipeline*>(self)->report_notice(std::move(n));
                          }};
+    if constexpr (keyed && !windowed) cx.upsert_key = reflect::member_name_of<T, P::delivery_type::key>();
     return transport_detail::open_for<transport_type, T, payload_type, transactional>(policies_.transport, cx);
+  }
+
+  dedup_window_type make_dedup_window() const {
+    if constexpr (windowed) return dedup_window_type(policies_.delivery.max_keys, policies_.delivery.max_age);
+    else return {};
   }
 
   std::size_t pick_max_open() const {
@@ -569,6 +602,7 @@ class pipeline {
   connection_type connection_;
   std::size_t record_limit_;
   std::size_t max_open_;
+  SINKFORGE_NO_UNIQUE_ADDRESS dedup_window_type dedup_;
   std::vector<slot> slots_;
   std::vector<std::size_t> hashes_;  // key hash of slots_[i], contiguous for the per-record scan
   std::size_t last_ = 0;

@@ -2,7 +2,8 @@
 // counts nothing must compile to nothing (metrics::none; the benchmark checks it).
 //
 // Every record taken by write() ends in exactly one terminal hook: records_out (delivered),
-// dead_lettered (handed to the dead-letter target), dropped (discarded by an overflow rule) or
+// dead_lettered (handed to the dead-letter target), dropped (discarded unsent: an overflow rule, a
+// duplicate key under deliver::idempotent) or
 // failed (reported through on_error / delivery_error and not dead-lettered). So, once a sink is
 // closed: records_in == records_out + dead_lettered + dropped + failed.
 #pragma once
@@ -20,8 +21,9 @@ namespace metrics {
 // all_drop_reasons; metrics::counters keeps one count per reason and labels it by name.
 enum class drop_reason : std::uint8_t {
   buffer_full,  // an async buffer was full and its when_full rule drops the record
+  duplicate,    // deliver::idempotent saw its key within the deduplication window
 };
-inline constexpr drop_reason all_drop_reasons[] = {drop_reason::buffer_full};
+inline constexpr drop_reason all_drop_reasons[] = {drop_reason::buffer_full, drop_reason::duplicate};
 
 }  // namespace metrics
 

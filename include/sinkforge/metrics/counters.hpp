@@ -27,6 +27,7 @@ inline constexpr std::size_t drop_reason_count = sizeof all_drop_reasons / sizeo
 constexpr const char* drop_reason_name(drop_reason r) noexcept {
   switch (r) {
     case drop_reason::buffer_full: return "buffer_full";
+    case drop_reason::duplicate: return "duplicate";
   }
   return "unknown";
 }
@@ -181,7 +182,7 @@ struct counters {
     };
 
     scalars(before_drops);
-    header("dropped_total", "counter", "Records discarded by an overflow rule, by reason.");
+    header("dropped_total", "counter", "Records discarded unsent (an overflow rule, a duplicate key), by reason.");
     for (const named_values& n : sinks)
       for (drop_reason r : all_drop_reasons)
         sample("dropped_total", n.sink, "reason", drop_reason_name(r), std::to_string(n.values.dropped_for(r)));

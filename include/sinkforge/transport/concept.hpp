@@ -42,6 +42,8 @@ struct transport_context {
   record_boundary boundary;   // how the serializer ends a record (for repairing torn files)
   void* notice_target = nullptr;
   void (*notice_fn)(void*, transport_notice&&) = nullptr;
+  // Under deliver::idempotent, for a transport that upserts (`upserts = true`): the key column.
+  const char* upsert_key = nullptr;
 
   void notice(transport_notice&& n) const {
     if (notice_fn) notice_fn(notice_target, std::move(n));
@@ -80,6 +82,13 @@ template <class Tr, class T>
 inline constexpr bool transport_accepts_record = [] {
   if constexpr (requires { Tr::template accepts_record<T>; }) return Tr::template accepts_record<T>;
   else return true;
+}();
+
+// Whether the transport writes by key (an upsert), so that deliver::idempotent needs no window.
+template <class Tr>
+inline constexpr bool transport_upserts = [] {
+  if constexpr (requires { Tr::upserts; }) return bool{Tr::upserts};
+  else return false;
 }();
 
 template <class Tr>

@@ -105,6 +105,9 @@ inline bool retryable_code(int rc) noexcept {
 struct table {
   using policy_family = family::transport;
   using default_serializer = serialize::columns;
+  // Under deliver::idempotent<&T::key> rows are upserted: a unique index on the key column, and
+  // INSERT ... ON CONFLICT (key) DO UPDATE SET every other column.
+  static constexpr bool upserts = true;
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 
@@ -152,7 +155,8 @@ using sinkforge::detail::concat;
 // Kept out of the class template so that each record type instantiates only its row binding.
 class database {
  public:
-  database(const table& cfg, std::string_view create_sql, const char* const* columns, std::size_t column_count)
+  database(const table& cfg, std::string_view create_sql, const char* const* columns, std::size_t column_count,
+           const char* upsert_key = nullptr)
       : cfg_(cfg) {
     if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
     if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
@@ -165,7 +169,8 @@ class database {
         exec(concat({"CREATE TABLE IF NOT EXISTS ", quote_identifier(cfg_.name), " (", create_sql, ")"}),
              "sqlite::table.name");
       check_columns(columns, column_count);
-      prepare_insert(columns, column_count);
+      if (upsert_key) create_key_index(upsert_key);
+      prepare_insert(columns, column_count, upsert_key);
     } catch (...) {
       finalize();
       throw;
@@ -273,7 +278,14 @@ class database {
     }
   }
 
-  void prepare_insert(const char* const* columns, std::size_t column_count) {
+  // The unique index an upsert needs. A table that already holds a key twice cannot have it.
+  void create_key_index(const char* key) {
+    exec(concat({"CREATE UNIQUE INDEX IF NOT EXISTS ", quote_identifier(concat({"sinkforge_", cfg_.name, "_", key})),
+                 " ON ", quote_identifier(cfg_.name), " (", quote_identifier(key), ")"}),
+         "deliver::idempotent");
+  }
+
+  void prepare_insert(const char* const* columns, std::size_t column_count, const char* upsert_key) {
     std::string sql = concat({"INSERT INTO ", quote_identifier(cfg_.name), " ("});
     std::string values;
     for (std::size_t i = 0; i < column_count; ++i) {
@@ -288,6 +300,15 @@ class database {
     sql += ") VALUES (";
     sql += values;
     sql += ')';
+    if (upsert_key) {
+      sql += concat({" ON CONFLICT (", quote_identifier(upsert_key), ") DO "});
+      std::string set;
+      for (std::size_t i = 0; i < column_count; ++i) {
+        if (std::string_view(columns[i]) == upsert_key) continue;
+        set += concat({set.empty() ? "" : ", ", quote_identifier(columns[i]), " = excluded.", quote_identifier(columns[i])});
+      }
+      sql += set.empty() ? std::string("NOTHING") : "UPDATE SET " + set;
+    }
     prepare(sql.c_str(), &insert_);
     prepare("BEGIN IMMEDIATE", &begin_);
     prepare("COMMIT", &commit_);
@@ -314,8 +335,8 @@ class database {
 template <class T>
 class table::connection {
  public:
-  explicit connection(const table& cfg)
-      : db_(cfg, column_definitions(), column_names.data(), column_names.size()) {}
+  explicit connection(const table& cfg, const char* upsert_key = nullptr)
+      : db_(cfg, column_definitions(), column_names.data(), column_names.size(), upsert_key) {}
 
   template <class K>
   send_result send(const record_batch<K, rows<T>>& b) {
@@ -439,8 +460,8 @@ class table::connection {
 };
 
 template <class T, class P>
-table::connection<T> table::open(const transport_context&) const {
-  return connection<T>(*this);
+table::connection<T> table::open(const transport_context& cx) const {
+  return connection<T>(*this, cx.upsert_key);
 }
 
 inline table::committable table::decode_committable(std::string_view s) {
