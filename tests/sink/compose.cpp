@@ -57,7 +57,7 @@ TEST_CASE("concepts accept the policies and reject what does not fit") {
   static_assert(!sf::transport<sf::batch::max_records>);
   static_assert(!sf::transactional_transport<sf::memory::buffer>);
   static_assert(sf::transactional_transport<sf::file::append>);
-  static_assert(!sf::transactional_transport<sf::file::rotating>);
+  static_assert(sf::transactional_transport<sf::file::rotating>);
   static_assert(sf::batching_policy<sf::batch::max_records>);
   static_assert(sf::batching_policy<decltype(sf::batch::max_records{} | sf::batch::max_age{})>);
   static_assert(!sf::batching_policy<sf::retry::none>);

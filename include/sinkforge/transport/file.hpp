@@ -20,7 +20,6 @@
 #include <type_traits>
 #include <vector>
 
-#include <sinkforge/checkpoint/detail/binary.hpp>
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/transport/concept.hpp>
 #include <sinkforge/transport/detail/file_transaction.hpp>
@@ -71,31 +70,8 @@ struct append {
   // Exactly-once (detail/file_transaction.hpp): a committable names the target, the staging file
   // and the byte range of its checkpoints, and where they go in the target.
   using committable = detail::file_committable;
-  // "SFFC" v1 frame: first u64 | last u64 | offset u64 | length u64 | target_start u64
-  //                  | target (u32 length + bytes) | staging (likewise) | CRC-32.
-  static std::string encode_committable(const committable& c) {
-    namespace bin = checkpoint::detail;
-    std::string out = bin::begin_frame("SFFC", 1);
-    for (const std::uint64_t v : {c.first, c.last, c.offset, c.length, c.target_start}) bin::put_le(out, v);
-    bin::put_bytes(out, c.target, "file committable target");
-    bin::put_bytes(out, c.staging, "file committable staging");
-    bin::end_frame(out);
-    return out;
-  }
-  static committable decode_committable(std::string_view encoded) {
-    checkpoint::detail::reader r(encoded, "file committable");
-    r.header("SFFC", 1);
-    committable c;
-    c.first = r.u64("first");
-    c.last = r.u64("last");
-    c.offset = r.u64("offset");
-    c.length = r.u64("length");
-    c.target_start = r.u64("target_start");
-    c.target = std::string(r.bytes("target"));
-    c.staging = std::string(r.bytes("staging"));
-    r.finish();
-    return c;
-  }
+  static std::string encode_committable(const committable& c) { return detail::encode_committable(c); }
+  static committable decode_committable(std::string_view encoded) { return detail::decode_committable(encoded); }
 
   class transactional_connection {
    public:

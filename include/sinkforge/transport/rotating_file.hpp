@@ -10,11 +10,20 @@
 // header row starts every file. On opening, files in `directory` whose names the template renders
 // and whose last record is incomplete (a writer killed mid-write) have that torn tail cut, and
 // each cut is reported through on_error.
+//
+// Under deliver::exactly_once files roll at checkpoint boundaries only: a checkpoint's records of
+// one key go to one file, named when its first batch arrives; the file is replaced after the
+// checkpoint that takes it to max_bytes or max_records, or past max_age, so a file may exceed
+// max_bytes by one checkpoint. Each file is written like file::append's target
+// (detail/file_transaction.hpp), and a file appears with its first committed checkpoint.
+// max_open_files does not apply.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <list>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -26,6 +35,8 @@
 #include <sinkforge/partition/key.hpp>
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/transport/concept.hpp>
+#include <sinkforge/checkpoint/detail/binary.hpp>
+#include <sinkforge/transport/detail/file_transaction.hpp>
 #include <sinkforge/transport/detail/posix_file.hpp>
 
 namespace sinkforge::inline v1::file {
@@ -33,17 +44,6 @@ namespace sinkforge::inline v1::file {
 struct rotating {
   using policy_family = family::transport;
 
-  // Files roll by size and by the wall clock, which a replay after a crash does not repeat: the
-  // same records could land in other files than before. Rolling at checkpoint boundaries instead
-  // is not built yet, so exactly_once is refused here with this message.
-  static constexpr bool exactly_once_deterministic = false;
-  template <class Never = void>
-  static void check_exactly_once() {
-    static_assert(exactly_once_deterministic && std::is_void_v<Never>,
-                  "sinkforge::make_sink: file::rotating under deliver::exactly_once is refused: it rolls files by "
-                  "wall-clock time and size, so a replay after a crash could put records in other files than "
-                  "the first attempt did. Use file::append with deliver::exactly_once, or deliver::at_least_once");
-  }
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 
@@ -69,9 +69,77 @@ struct rotating {
   template <class T, class P>
   connection open(const transport_context& cx) const;
 
+  // Exactly-once: a checkpoint's part in each file it wrote to.
+  using committable = std::vector<detail::file_committable>;
+  // "SFRC" v1 frame: the encoded file committables (u32 count, each u32 length + bytes) | CRC-32.
+  static std::string encode_committable(const committable& c) {
+    std::vector<std::string> parts;
+    for (const auto& part : c) parts.push_back(detail::encode_committable(part));
+    std::string out = checkpoint::detail::begin_frame("SFRC", 1);
+    checkpoint::detail::put_list(out, parts, "rotating committable");
+    checkpoint::detail::end_frame(out);
+    return out;
+  }
+  static committable decode_committable(std::string_view encoded) {
+    checkpoint::detail::reader r(encoded, "rotating committable");
+    r.header("SFRC", 1);
+    const std::vector<std::string> parts = r.list("files");
+    r.finish();
+    committable c;
+    for (const auto& part : parts) c.push_back(detail::decode_committable(part));
+    return c;
+  }
+  class transactional_connection;
+  template <class T, class P>
+  transactional_connection open_transactional(const transport_context& cx) const;
+
  private:
   void repair_torn_files(const transport_context& cx) const;
 };
+
+namespace detail {
+// The name `tpl` gives key's file number `seq`, opened at `now` (see the top of this file).
+inline std::string render_file_name(const std::string& tpl, const std::string& key, wall_time now, std::uint64_t seq) {
+  using namespace std::chrono;
+  const auto day = floor<days>(now);
+  const year_month_day ymd{day};
+  const hh_mm_ss<seconds> hms{floor<seconds>(now - day)};
+  auto pad = [](std::uint64_t v, int width) {
+    std::string s = std::to_string(v);
+    return s.size() < static_cast<std::size_t>(width) ? std::string(width - s.size(), '0') + s : s;
+  };
+  const std::string date = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) + "-" +
+                           pad(static_cast<unsigned>(ymd.month()), 2) + "-" +
+                           pad(static_cast<unsigned>(ymd.day()), 2);
+  const std::string time = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) +
+                           pad(static_cast<unsigned>(ymd.month()), 2) + pad(static_cast<unsigned>(ymd.day()), 2) +
+                           "T" + pad(static_cast<std::uint64_t>(hms.hours().count()), 2) +
+                           pad(static_cast<std::uint64_t>(hms.minutes().count()), 2) +
+                           pad(static_cast<std::uint64_t>(hms.seconds().count()), 2) + "Z";
+  std::string safe_key = key.empty() ? std::string("all") : key;
+  for (char& ch : safe_key)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+          ch == '_' || ch == '-'))
+      ch = '_';
+  if (safe_key == "." || safe_key == "..") safe_key = "_";
+  std::string out;
+  for (std::size_t i = 0; i < tpl.size();) {
+    auto take = [&](std::string_view field, const std::string& value) {
+      if (tpl.compare(i, field.size(), field) == 0) {
+        out += value;
+        i += field.size();
+        return true;
+      }
+      return false;
+    };
+    if (take("{key}", safe_key) || take("{time}", time) || take("{date}", date) ||
+        take("{seq}", pad(seq, 6)))
+      continue;
+    out += tpl[i++];
+  }
+  return out;
+}
+}  // namespace detail
 
 class rotating::connection {
    public:
@@ -141,45 +209,7 @@ class rotating::connection {
     }
 
     std::string render(const std::string& key, wall_time now, std::uint64_t seq) const {
-      using namespace std::chrono;
-      const auto day = floor<days>(now);
-      const year_month_day ymd{day};
-      const hh_mm_ss<seconds> hms{floor<seconds>(now - day)};
-      auto pad = [](std::uint64_t v, int width) {
-        std::string s = std::to_string(v);
-        return s.size() < static_cast<std::size_t>(width) ? std::string(width - s.size(), '0') + s : s;
-      };
-      const std::string date = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) + "-" +
-                               pad(static_cast<unsigned>(ymd.month()), 2) + "-" +
-                               pad(static_cast<unsigned>(ymd.day()), 2);
-      const std::string time = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) +
-                               pad(static_cast<unsigned>(ymd.month()), 2) + pad(static_cast<unsigned>(ymd.day()), 2) +
-                               "T" + pad(static_cast<std::uint64_t>(hms.hours().count()), 2) +
-                               pad(static_cast<std::uint64_t>(hms.minutes().count()), 2) +
-                               pad(static_cast<std::uint64_t>(hms.seconds().count()), 2) + "Z";
-      std::string safe_key = key.empty() ? std::string("all") : key;
-      for (char& ch : safe_key)
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-              ch == '_' || ch == '-'))
-          ch = '_';
-      if (safe_key == "." || safe_key == "..") safe_key = "_";
-      std::string out;
-      const std::string& tpl = cfg_.name;
-      for (std::size_t i = 0; i < tpl.size();) {
-        auto take = [&](std::string_view field, const std::string& value) {
-          if (tpl.compare(i, field.size(), field) == 0) {
-            out += value;
-            i += field.size();
-            return true;
-          }
-          return false;
-        };
-        if (take("{key}", safe_key) || take("{time}", time) || take("{date}", date) ||
-            take("{seq}", pad(seq, 6)))
-          continue;
-        out += tpl[i++];
-      }
-      return out;
+      return detail::render_file_name(cfg_.name, key, now, seq);
     }
 
     void close_idle() {
@@ -237,6 +267,243 @@ inline bool matches_name_template(std::string_view tpl, std::string_view file) {
     return false;
   }
   return !file.empty() && file[0] == tpl[0] && matches_name_template(tpl.substr(1), file.substr(1));
+}
+
+// Exactly-once: one staging log per file being written (detail/file_transaction.hpp).
+class rotating::transactional_connection {
+ public:
+  transactional_connection(const rotating& cfg, std::string preamble)
+      : cfg_(cfg), scope_("file-rotating:" + cfg.directory), preamble_(std::move(preamble)) {}
+
+  template <class K>
+  send_result send(const record_batch<K, byte_records>& b) {
+    const std::string key = key_text(b.key);
+    per_key& k = keys_[key];
+    if (!k.log)
+      if (send_result r = start_file(key, k, b.opened_wall); !r.ok()) return r;
+    send_result r = k.log->append(b.records.bytes());
+    if (r.ok()) {
+      k.open_records += b.records.size();
+      k.last_wall = b.opened_wall;
+    }
+    return r;
+  }
+
+  // Prepares every file's part; a file full or old after it is replaced for the next checkpoint.
+  committable prepare(std::uint64_t checkpoint, std::string_view /*source_position*/) {
+    committable out;
+    for (auto& [key, k] : keys_) {
+      if (!k.log) continue;
+      detail::file_committable part;
+      if (send_result r = k.log->prepare(checkpoint, part); !r.ok()) throw std::runtime_error(r.reason());
+      if (part.length) out.push_back(part);
+      k.records += k.open_records;
+      k.open_records = 0;
+      const bool full = k.log->target_end() >= cfg_.max_bytes || (cfg_.max_records && k.records >= cfg_.max_records) ||
+                        k.last_wall - k.opened >= cfg_.max_age;
+      if (full) {
+        retired_.push_back(std::move(*k.log));
+        k.log.reset();
+        k.records = 0;
+      }
+    }
+    return out;
+  }
+
+  send_result commit(const committable& c) {
+    for (const auto& part : c) {
+      if (!ours(part.target)) return foreign(part);
+      detail::staging_log* log = log_for(part.target);
+      if (log && closing_ && part.first >= closing_from_)
+        if (send_result r = log->mark_closing(part); !r.ok()) return r;
+      if (send_result r = log ? log->commit(part) : detail::commit(part, static_cast<mode_t>(cfg_.mode)); !r.ok())
+        return r;
+    }
+    // A replaced file whose last checkpoint is in: made durable, its staging files removed.
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if (it->committed_end() == it->target_end()) {
+        if (send_result r = it->finish(); !r.ok()) return r;
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return send_result::success();
+  }
+
+  std::vector<committable> retained() const {
+    committable all;
+    for (const auto& [key, k] : keys_)
+      if (k.log)
+        for (auto& part : k.log->retained()) all.push_back(part);
+    for (const auto& log : retired_)
+      for (auto& part : log.retained()) all.push_back(part);
+    if (all.empty()) return {};
+    return {all};
+  }
+
+  void abort_open() noexcept {
+    for (auto& [key, k] : keys_)
+      if (k.log) k.log->abort_open();
+  }
+
+  // Commits what the state names, file by file, and clears every file's staging files and close
+  // markers in the directory.
+  send_result recover(std::vector<committable> decided) {
+    std::vector<std::string> targets;
+    std::vector<std::vector<detail::file_committable>> parts;
+    auto slot = [&](const std::string& target) -> std::vector<detail::file_committable>& {
+      for (std::size_t i = 0; i < targets.size(); ++i)
+        if (targets[i] == target) return parts[i];
+      targets.push_back(target);
+      parts.emplace_back();
+      return parts.back();
+    };
+    for (const auto& c : decided)
+      for (const auto& part : c) {
+        if (!ours(part.target)) return foreign(part);
+        slot(part.target).push_back(part);
+      }
+    int e = 0;
+    for (const std::string& target : staged_targets(e)) slot(target);
+    if (e) return detail::errno_result("list", cfg_.directory, e);
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (send_result r = detail::recover(targets[i], std::move(parts[i]), static_cast<mode_t>(cfg_.mode)); !r.ok())
+        return r;
+    return send_result::success();
+  }
+
+  std::vector<std::uint64_t> staged() const {
+    int e = 0;
+    std::vector<std::uint64_t> out;
+    for (const std::string& target : staged_targets(e)) {
+      int f = 0;
+      for (const std::uint64_t k : detail::staging_files(target, f)) out.push_back(k);
+      struct stat st {};
+      if (::stat(detail::closing_path(target).c_str(), &st) == 0) out.push_back(0);
+    }
+    if (e) throw std::system_error(e, std::generic_category(), "list '" + cfg_.directory + "'");
+    detail::sort_ids(out);
+    return out;
+  }
+  const std::string& scope() const noexcept { return scope_; }
+
+  void will_close(std::uint64_t final_checkpoint) noexcept {
+    closing_ = true;
+    closing_from_ = final_checkpoint;
+  }
+  void close() {
+    for (auto& [key, k] : keys_)
+      if (k.log)
+        if (send_result r = k.log->finish(); !r.ok()) throw std::runtime_error(r.reason());
+    for (auto& log : retired_)
+      if (send_result r = log.finish(); !r.ok()) throw std::runtime_error(r.reason());
+    retired_.clear();
+  }
+
+ private:
+  struct per_key {
+    std::optional<detail::staging_log> log;  // the file being written, or none
+    std::uint64_t records = 0;                 // in it, prepared
+    std::uint64_t open_records = 0;            // in the open transaction
+    wall_time opened{};
+    wall_time last_wall{};
+    std::uint64_t next_seq = 0;
+  };
+
+  // Names the key's next file: a name no file has and no log of this sink writes.
+  send_result start_file(const std::string& key, per_key& k, wall_time now) {
+    if (const int e = detail::make_directories(cfg_.directory))
+      return send_result::fatal("cannot create directory '" + cfg_.directory + "': " + std::strerror(e));
+    for (int tries = 0; tries < 100000; ++tries) {
+      const std::string path = detail::join_path(cfg_.directory, render_file(key, now, k.next_seq++));
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 || log_for(path)) continue;
+      if (detail::staging_file_name(detail::base_name(path)))
+        return send_result::fatal("the name '" + path + "' has the form of a staging file; change file::rotating.name");
+      k.log.emplace();
+      if (const int e = k.log->open(path, static_cast<mode_t>(cfg_.mode))) {
+        k.log.reset();
+        return detail::errno_result("open", path, e);
+      }
+      if (!preamble_.empty())
+        if (send_result r = k.log->append(preamble_); !r.ok()) {
+          k.log.reset();
+          return r;
+        }
+      k.opened = now;
+      k.records = 0;
+      return send_result::success();
+    }
+    return send_result::fatal("no free file name for key '" + key + "' in '" + cfg_.directory + "'");
+  }
+
+  std::string render_file(const std::string& key, wall_time now, std::uint64_t seq) const {
+    return detail::render_file_name(cfg_.name, key, now, seq);
+  }
+
+  detail::staging_log* log_for(const std::string& target) {
+    for (auto& [key, k] : keys_)
+      if (k.log && k.log->target() == target) return &*k.log;
+    for (auto& log : retired_)
+      if (log.target() == target) return &log;
+    return nullptr;
+  }
+
+  bool ours(const std::string& target) const {
+    return detail::parent_dir(target) == detail::parent_dir(detail::join_path(cfg_.directory, "x")) &&
+           matches_name_template(cfg_.name, detail::base_name(target));
+  }
+  send_result foreign(const detail::file_committable& part) const {
+    return send_result::fatal("the restored state names the file '" + part.target +
+                              "', which is not one of this sink's files in '" + cfg_.directory + "'");
+  }
+
+  // The files of the directory with staging files or a close marker: `<file>.<k>.staging`,
+  // `<file>.closing`, where the template renders `<file>`.
+  std::vector<std::string> staged_targets(int& error) const {
+    std::vector<std::string> out;
+    error = 0;
+    DIR* dir = ::opendir(cfg_.directory.c_str());
+    if (!dir) {
+      if (errno != ENOENT) error = errno;
+      return out;
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+      std::string_view entry_name = entry->d_name;
+      if (!detail::staging_file_name(entry_name)) continue;
+      std::string_view file;
+      if (entry_name.ends_with(".closing")) {
+        file = entry_name.substr(0, entry_name.size() - 8);
+      } else {
+        file = entry_name.substr(0, entry_name.size() - 8);  // ".staging"
+        file = file.substr(0, file.rfind('.'));
+      }
+      if (!matches_name_template(cfg_.name, file)) continue;
+      std::string target = detail::join_path(cfg_.directory, std::string(file));
+      bool seen = false;
+      for (const auto& t : out) seen = seen || t == target;
+      if (!seen) out.push_back(std::move(target));
+    }
+    ::closedir(dir);
+    return out;
+  }
+
+  rotating cfg_;
+  std::string scope_;
+  std::string preamble_;
+  std::unordered_map<std::string, per_key> keys_;
+  std::list<detail::staging_log> retired_;  // replaced files with checkpoints not yet all committed
+  bool closing_ = false;
+  std::uint64_t closing_from_ = 0;
+};
+
+template <class T, class P>
+rotating::transactional_connection rotating::open_transactional(const transport_context& cx) const {
+  validate();
+  if (const int e = detail::make_directories(directory))
+    throw config_error("file::rotating.directory", "cannot create '" + directory + "': " + std::strerror(e));
+  return transactional_connection(*this, cx.preamble);
 }
 
 template <class T, class P>

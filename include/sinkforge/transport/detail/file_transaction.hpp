@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sinkforge/checkpoint/detail/binary.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/transport/detail/posix_file.hpp>
 
@@ -60,6 +61,34 @@ struct file_committable {
 
   friend bool operator==(const file_committable&, const file_committable&) = default;
 };
+
+// "SFFC" v1 frame: first u64 | last u64 | offset u64 | length u64 | target_start u64
+//                  | target (u32 length + bytes) | staging (likewise) | CRC-32.
+inline std::string encode_committable(const file_committable& c) {
+  namespace bin = checkpoint::detail;
+  std::string out = bin::begin_frame("SFFC", 1);
+  for (const std::uint64_t v : {c.first, c.last, c.offset, c.length, c.target_start}) bin::put_le(out, v);
+  bin::put_bytes(out, c.target, "file committable target");
+  bin::put_bytes(out, c.staging, "file committable staging");
+  bin::end_frame(out);
+  return out;
+}
+
+// Throws checkpoint::format_error naming the field for anything but an intact frame.
+inline file_committable decode_committable(std::string_view encoded) {
+  checkpoint::detail::reader r(encoded, "file committable");
+  r.header("SFFC", 1);
+  file_committable c;
+  c.first = r.u64("first");
+  c.last = r.u64("last");
+  c.offset = r.u64("offset");
+  c.length = r.u64("length");
+  c.target_start = r.u64("target_start");
+  c.target = std::string(r.bytes("target"));
+  c.staging = std::string(r.bytes("staging"));
+  r.finish();
+  return c;
+}
 
 // A staging file is full, and the next one begins, past this size (the target is synced then).
 inline constexpr std::uint64_t default_staging_roll_bytes = std::uint64_t{64} << 20;
@@ -327,26 +356,29 @@ class staging_log {
   staging_log(staging_log&& o) noexcept
       : target_(std::move(o.target_)), mode_(o.mode_), target_fd_(std::exchange(o.target_fd_, -1)),
         file_(std::move(o.file_)), open_offset_(o.open_offset_), next_k_(o.next_k_), next_start_(o.next_start_),
-        roll_bytes_(o.roll_bytes_), unsynced_(std::move(o.unsynced_)), retired_(std::move(o.retired_)),
-        broken_(std::move(o.broken_)), closing_marked_(o.closing_marked_) {}
+        committed_end_(o.committed_end_), roll_bytes_(o.roll_bytes_), unsynced_(std::move(o.unsynced_)), retired_(std::move(o.retired_)),
+        broken_(std::move(o.broken_)), closing_marked_(o.closing_marked_), started_(o.started_) {}
   staging_log& operator=(staging_log&&) = delete;
   ~staging_log() {
     if (target_fd_ >= 0) ::close(target_fd_);
   }
-  bool is_open() const noexcept { return target_fd_ >= 0; }
+  bool is_open() const noexcept { return started_; }
 
-  // Call after recovery: the target's length is where the first checkpoint goes. Returns 0,
-  // errno, or EINVAL for a target whose own name is a staging file's.
+  // Call after recovery: the target's length is where the first checkpoint goes. The target is
+  // created by the first commit, not before. Returns 0, errno, or EINVAL for a target whose own
+  // name is a staging file's.
   int open(std::string target, mode_t mode = 0644) {
     if (staging_file_name(base_name(target))) return EINVAL;
     target_ = std::move(target);
     mode_ = mode;
     if (target_fd_ >= 0) ::close(target_fd_);
-    target_fd_ = open_target(target_, mode_);
-    if (target_fd_ < 0) return errno;
+    target_fd_ = -1;
     struct stat st {};
-    if (::fstat(target_fd_, &st) != 0) return errno;
-    next_start_ = static_cast<std::uint64_t>(st.st_size);
+    if (::stat(target_.c_str(), &st) == 0) next_start_ = static_cast<std::uint64_t>(st.st_size);
+    else if (errno == ENOENT) next_start_ = 0;
+    else return errno;
+    committed_end_ = next_start_;
+    started_ = true;
     int error = 0;
     const std::vector<std::uint64_t> left = staging_files(target_, error);
     if (error) return error;
@@ -354,8 +386,9 @@ class staging_log {
     return 0;
   }
 
-  // The target's length once every prepared checkpoint is committed.
+  // The target's length once every prepared checkpoint is committed, and as the commits so far leave it.
   std::uint64_t target_end() const noexcept { return next_start_; }
+  std::uint64_t committed_end() const noexcept { return committed_end_; }
 
   // One batch into the open transaction, whole or not at all.
   send_result append(std::string_view bytes) {
@@ -388,8 +421,10 @@ class staging_log {
 
   // Phase 2 for checkpoints prepared by this log, in order.
   send_result commit(const file_committable& c) {
-    if (send_result r = commit_into(target_fd_, c); !r.ok()) return r;
     if (c.length == 0) return send_result::success();
+    if (target_fd_ < 0 && (target_fd_ = open_target(target_, mode_)) < 0) return errno_result("open", target_, errno);
+    if (send_result r = commit_into(target_fd_, c); !r.ok()) return r;
+    committed_end_ = c.target_start + c.length;
     if (unsynced_ && unsynced_->staging == c.staging && unsynced_->offset + unsynced_->length == c.offset &&
         unsynced_->target_start + unsynced_->length == c.target_start) {
       unsynced_->last = c.last;
@@ -481,6 +516,7 @@ class staging_log {
   }
 
   send_result sync_target() {
+    if (target_fd_ < 0) return send_result::success();  // nothing committed through this log
     if (const int e = sync_fd(target_fd_, true)) return errno_result("fdatasync", target_, e);
     unsynced_.reset();
     return send_result::success();
@@ -493,11 +529,13 @@ class staging_log {
   std::uint64_t open_offset_ = 0;    // where the open transaction begins in it
   std::uint64_t next_k_ = 1;
   std::uint64_t next_start_ = 0;     // the target's length once every prepared checkpoint is in
+  std::uint64_t committed_end_ = 0;
   std::uint64_t roll_bytes_;
   std::optional<file_committable> unsynced_;
   std::vector<retired_file> retired_;
   std::string broken_;
   bool closing_marked_ = false;
+  bool started_ = false;
 };
 
 }  // namespace sinkforge::inline v1::file::detail
