@@ -290,7 +290,7 @@ TEST_CASE("exactly_once file::append: SIGKILL anywhere, restart from the store, 
   const fs::path target = dir / "out.ndjson";
   const fs::path store_path = dir / "checkpoint";
   std::mt19937 rng(20261130);
-  const int kills = test::crash_kills(60);
+  const int kills = test::crash_kills(50);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
     int ack[2];
@@ -347,7 +347,7 @@ TEST_CASE("exactly_once file::append: SIGKILL inside close(): its own checkpoint
   const fs::path store_path = dir / "checkpoint";
   std::mt19937 rng(20261201);
   int killed = 0, closed = 0;
-  for (int round = 0, rounds = test::crash_kills(30); round < rounds; ++round) {
+  for (int round = 0, rounds = test::crash_kills(20); round < rounds; ++round) {
     const std::int64_t before = stored_position(store_path);
     const std::int64_t close_at = before + 50;
     int returned[2];

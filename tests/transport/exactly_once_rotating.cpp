@@ -133,7 +133,7 @@ inline void drive(const fs::path& dir, std::int64_t records) {
 TEST_CASE("exactly_once file::rotating: SIGKILL anywhere, restart from the store, every record in one file once") {
   const fs::path dir = test::fresh_dir("eo-rotating-sigkill");
   std::mt19937 rng(20261202);
-  const int kills = test::crash_kills(60);
+  const int kills = test::crash_kills(50);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
     const pid_t pid = ::fork();

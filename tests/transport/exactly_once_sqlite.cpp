@@ -207,7 +207,7 @@ TEST_CASE("exactly_once sqlite::table: SIGKILL anywhere, restart, every record e
   const fs::path db = dir / "shop.db";
   const fs::path store_path = dir / "checkpoint";
   std::mt19937 rng(20261130);
-  const int kills = test::crash_kills(60);
+  const int kills = test::crash_kills(50);
   int killed = 0;
   std::int64_t resume = 0;
   for (int round = 0; round < kills; ++round) {

@@ -264,7 +264,7 @@ TEST_CASE("file two-phase commit: SIGKILL anywhere (writing, preparing, committi
   constexpr int per = 7;
   std::uint64_t stored = 0;
   int recovery_kills = 0;
-  for (int round = 0, rounds = test::crash_kills(60); round < rounds; ++round) {
+  for (int round = 0, rounds = test::crash_kills(40); round < rounds; ++round) {
     const pid_t w = ::fork();
     REQUIRE(w >= 0);
     if (w == 0) file_txn_test::writer(target, store_path, stored + 1, per);
