@@ -36,7 +36,7 @@ run_ctest() {
 
 # Two builds cover both compilers and the three sanitizers: every test program runs once under
 # clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with
-# ThreadSanitizer (test_exactly_once's fork-and-kill crash tests only under the first: see
+# ThreadSanitizer (test_transport's fork-and-kill crash tests only under the first: see
 # tests/CMakeLists.txt). The compile-fail tests check both compilers' first error. (This pairing compiles in about 60% of the
 # time of the other one: g++'s UBSan and clang's TSan are the slow builds.)
 stage "clang-14 + AddressSanitizer + UndefinedBehaviorSanitizer: build and test"
@@ -59,7 +59,7 @@ setsid bash -c 'start=$SECONDS; bash .ci/conan.sh >"$1" 2>&1; echo "$? $((SECOND
 conan_pid=$!
 cmake --preset tsan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/tsan --parallel "$jobs" --target test_serialize test_serialize_fast_math test_policies \
-  test_sink test_async test_transport test_exactly_once sinkforge_compile_fail_pch sinkforge_header_check
+  test_sink test_async test_transport sinkforge_compile_fail_pch sinkforge_header_check
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   run_ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" \
   -R '^(test_|compile_fail|headers_self_contained$)' -E '^test_odr$'

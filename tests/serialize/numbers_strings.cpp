@@ -105,7 +105,7 @@ TEST_CASE("floating point: the shortest form is what std::to_chars writes") {
 
   std::mt19937_64 rng(42);
   int mismatches = 0;
-  for (int i = 0; i < 200000; ++i) {
+  for (int i = 0; i < test::random_cases(200000); ++i) {
     const std::uint64_t u = rng();
     const auto dv = std::bit_cast<double>(u);
     if (d::is_finite(dv)) mismatches += mine(dv) != reference(dv);
@@ -156,7 +156,7 @@ TEST_CASE("floating point: every double, long mantissas included, is written as 
     check(static_cast<double>(i) / 3.0);
   }
   std::mt19937_64 rng(2026);
-  for (int i = 0; i < 300000; ++i) {
+  for (int i = 0; i < test::random_cases(300000); ++i) {
     const std::uint64_t u = rng();
     check(std::bit_cast<double>(u));
     check(std::bit_cast<double>(u & 0x000FFFFFFFFFFFFFull));  // subnormal
@@ -174,7 +174,7 @@ TEST_CASE("integers are written as std::to_chars writes them") {
   int mismatches = 0;
   for (std::uint64_t p = 1; p < 10000000000000000000ull; p *= 10)
     for (std::uint64_t v : {p - 1, p, p + 1}) mismatches += mine(v) != reference(v);
-  for (int i = 0; i < 100000; ++i) {
+  for (int i = 0; i < test::random_cases(100000); ++i) {
     const std::uint64_t u = rng() >> (rng() % 64);
     mismatches += mine(u) != reference(u);
     mismatches += mine(-static_cast<std::int64_t>(u >> 1)) != reference(-static_cast<std::int64_t>(u >> 1));

@@ -12,6 +12,13 @@
 
 namespace test {
 
+// How many random cases a property test runs: all of them, or a share in a build whose other
+// half of the suite runs them all (the ASan build; the TSan build runs every case).
+#ifndef SINKFORGE_TEST_RANDOM_SHARE
+#define SINKFORGE_TEST_RANDOM_SHARE 1
+#endif
+constexpr int random_cases(int n) { return n / SINKFORGE_TEST_RANDOM_SHARE; }
+
 struct Order {
   BOOST_HANA_DEFINE_STRUCT(Order,
                            (std::string, id),

@@ -15,7 +15,7 @@
 
 namespace test {
 // How many times a crash test kills its writer: `ci` in the test suite, more in a longer run
-// started by hand (SINKFORGE_CRASH_KILLS=1000 ./test_exactly_once -tc='*SIGKILL*').
+// started by hand (SINKFORGE_CRASH_KILLS=1000 ./test_transport -tc='*SIGKILL*').
 inline int crash_kills(int ci) {
   if (const char* v = std::getenv("SINKFORGE_CRASH_KILLS")) {
     const int n = std::atoi(v);
