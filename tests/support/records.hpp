@@ -13,7 +13,7 @@
 namespace test {
 
 // How many random cases a property test runs: all of them, or a share in a build whose other
-// half of the suite runs them all (the TSan build; the ASan+UBSan build runs every case).
+// half of the suite runs them all (the ASan build; the TSan build runs every case).
 #ifndef SINKFORGE_TEST_RANDOM_SHARE
 #define SINKFORGE_TEST_RANDOM_SHARE 1
 #endif
