@@ -293,21 +293,8 @@ TEST_CASE("exactly_once file::append: SIGKILL anywhere, restart from the store, 
   const int kills = test::crash_kills(50);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
-    int ack[2];
-    REQUIRE(::pipe(ack) == 0);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      drive(target, store_path, crash_records);
-      ::_exit(0);
-    }
-    ::usleep(static_cast<unsigned>(300 + rng() % 20000));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    killed += WIFSIGNALED(status);
-    ::close(ack[0]);
-    ::close(ack[1]);
+    killed += test::kill_life_after(static_cast<unsigned>(300 + rng() % 20000),
+                                    [&] { drive(target, store_path, crash_records); });
     // What a restart sees: recovery alone (a sink restored and dropped), then exactly the records
     // up to the stored position.
     { auto recovered = eo_sink(target, sf::restore(sf::checkpoint::file_store(store_path).load())); }

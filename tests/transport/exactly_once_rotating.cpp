@@ -136,17 +136,8 @@ TEST_CASE("exactly_once file::rotating: SIGKILL anywhere, restart from the store
   const int kills = test::crash_kills(50);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      eo_rotating_test::drive(dir, 1'000'000);
-      ::_exit(0);
-    }
-    ::usleep(static_cast<unsigned>(300 + rng() % 20000));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    killed += WIFSIGNALED(status);
+    killed += test::kill_life_after(static_cast<unsigned>(300 + rng() % 20000),
+                                    [&] { eo_rotating_test::drive(dir, 1'000'000); });
     { auto recovered = eo_rotating_test::rotating_sink(dir, sf::restore(sf::checkpoint::file_store(dir / "checkpoint").load())); }
     REQUIRE_MESSAGE(eo_rotating_test::all_ids(dir) == eo_rotating_test::upto(eo_rotating_test::stored_position(dir / "checkpoint")), "after kill " << round);
     CHECK(eo_rotating_test::leftovers(dir).empty());

@@ -211,17 +211,8 @@ TEST_CASE("exactly_once sqlite::table: SIGKILL anywhere, restart, every record e
   int killed = 0;
   std::int64_t resume = 0;
   for (int round = 0; round < kills; ++round) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      eo_sqlite_test::drive(db, store_path, 1'000'000);
-      ::_exit(0);
-    }
-    ::usleep(static_cast<unsigned>(300 + rng() % 30000));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    killed += WIFSIGNALED(status);
+    killed += test::kill_life_after(static_cast<unsigned>(300 + rng() % 30000),
+                                    [&] { eo_sqlite_test::drive(db, store_path, 1'000'000); });
     // A restart's view: the table holds exactly the records before the position it resumes from.
     auto recovered = table_sink(db, sf::restore(sf::checkpoint::file_store(store_path).load()));
     resume = recovered.resume_point() ? std::stoll(recovered.resume_point()->source_position) : 0;

@@ -37,6 +37,23 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// Runs `life()` in a forked process and kills it with SIGKILL after `delay_us`. Returns whether
+// the kill ended it (a life that finished first exits 0).
+template <class Life>
+bool kill_life_after(unsigned delay_us, const Life& life) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    life();
+    ::_exit(0);
+  }
+  ::usleep(delay_us);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return WIFSIGNALED(status);
+}
+
 // Runs `child(ack_fd)` in a forked process and kills it with SIGKILL after `delay_us`. The child
 // writes a T to `ack_fd` for each step that completed and must still be running when killed.
 // Returns the last T it wrote, or nullopt.
