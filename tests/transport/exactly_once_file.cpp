@@ -202,14 +202,8 @@ TEST_CASE("exactly_once file::append with CSV: the header is the target's first 
 }
 
 TEST_CASE("exactly_once file::append: a batch the disk refuses aborts the transaction; nothing half is visible") {
-  ::umount2((fs::current_path() / "transport-tmp" / "eo-enospc").c_str(), MNT_DETACH);  // left by a crashed run
-  const fs::path dir = test::fresh_dir("eo-enospc");
-  REQUIRE_MESSAGE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=256k") == 0,
-                  "mounting a tmpfs needs root: " << std::strerror(errno));
-  struct unmount_at_end {
-    fs::path dir;
-    ~unmount_at_end() { ::umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{dir};
+  const test::small_disk disk("eo-enospc", "256k");
+  const fs::path& dir = disk.dir();
   const fs::path target = dir / "out.ndjson";
   std::int64_t next = 0;
   {

@@ -138,14 +138,8 @@ TEST_CASE("exactly_once sqlite::table: a constraint violation is one invalid rec
 
 TEST_CASE("exactly_once sqlite::table on a full disk: the checkpoint fails whole; committed ones stay") {
   using namespace eo_sqlite_test;
-  ::umount2((fs::current_path() / "transport-tmp" / "eo-sqlite-full").c_str(), MNT_DETACH);
-  const fs::path dir = test::fresh_dir("eo-sqlite-full");
-  REQUIRE_MESSAGE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=512k") == 0,
-                  "mounting a tmpfs needs root: " << std::strerror(errno));
-  struct unmount_at_end {
-    fs::path dir;
-    ~unmount_at_end() { ::umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{dir};
+  const test::small_disk disk("eo-sqlite-full", "512k");
+  const fs::path& dir = disk.dir();
   const fs::path db = dir / "shop.db";
   std::int64_t next = 0;
   bool failed = false;

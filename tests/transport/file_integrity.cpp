@@ -94,16 +94,8 @@ void check_accounting(const std::vector<std::int64_t>& in_file, const std::vecto
 }  // namespace
 
 TEST_CASE("file::append on a full disk: a failed batch leaves nothing, space freed later is used cleanly") {
-  ::umount2((fs::current_path() / "transport-tmp" / "enospc").c_str(), MNT_DETACH);  // left by a crashed run
-  const fs::path dir = test::fresh_dir("enospc");
-  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m") != 0) {
-    MESSAGE("skipped: mounting a 1 MiB tmpfs needs root (" << std::strerror(errno) << ")");
-    return;
-  }
-  struct unmount_at_end {
-    fs::path dir;
-    ~unmount_at_end() { ::umount2(dir.c_str(), MNT_DETACH); }
-  } unmount{dir};
+  const test::small_disk disk("enospc", "1m");
+  const fs::path& dir = disk.dir();
   {
     std::ofstream filler(dir / "filler", std::ios::binary);
     filler << std::string(300 * 1024, 'f');

@@ -2,7 +2,9 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +39,26 @@ inline std::string slurp(const std::filesystem::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A fresh directory on a tmpfs of `size` (e.g. "256k"): a disk that fills. Mounting needs root,
+// which the test suite has; the directory is unmounted when this goes out of scope.
+class small_disk {
+ public:
+  small_disk(const std::string& name, const char* size) {
+    ::umount2((std::filesystem::current_path() / "transport-tmp" / name).c_str(), MNT_DETACH);  // a crashed run's
+    dir_ = fresh_dir(name);
+    const std::string options = std::string("size=") + size;
+    REQUIRE_MESSAGE(::mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) == 0,
+                    "mounting a tmpfs needs root: " << std::strerror(errno));
+  }
+  small_disk(const small_disk&) = delete;
+  small_disk& operator=(const small_disk&) = delete;
+  ~small_disk() { ::umount2(dir_.c_str(), MNT_DETACH); }
+  const std::filesystem::path& dir() const noexcept { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
 
 // Runs `life()` in a forked process and kills it with SIGKILL after `delay_us`. Returns whether
 // the kill ended it (a life that finished first exits 0).
