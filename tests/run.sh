@@ -36,7 +36,8 @@ run_ctest() {
 
 # Two builds cover both compilers and the three sanitizers: every test program runs once under
 # clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with
-# ThreadSanitizer (test_transport's fork-and-kill crash tests only under the first: see
+# ThreadSanitizer (test_transport's fork-and-kill crash tests only under the first, and the
+# serializers' tests, which start no thread, as plain g++ programs in the second: see
 # tests/CMakeLists.txt). The compile-fail tests check both compilers' first error. (This pairing compiles in about 60% of the
 # time of the other one: g++'s UBSan and clang's TSan are the slow builds.)
 stage "clang-14 + AddressSanitizer + UndefinedBehaviorSanitizer: build and test"
