@@ -2,7 +2,6 @@
 #pragma once
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <ctime>
@@ -13,6 +12,7 @@
 #include <time.h>  // nanosleep (POSIX)
 #endif
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/shared_box.hpp>
 #include <sinkforge/policy.hpp>
 
@@ -60,8 +60,8 @@ class manual {
  public:
   using policy_family = family::clock;
 
-  explicit manual(wall_time start = wall_time{std::chrono::sys_days{std::chrono::year{2026} /
-                                                                     std::chrono::January / 1}})
+  explicit manual(wall_time start = wall_time{std::chrono::sys_days{
+                                          std::chrono::days{detail::days_from_civil(2026, 1, 1)}}})
       : state_(std::in_place, start) {}
 
   steady_time now() const noexcept {

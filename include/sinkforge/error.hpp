@@ -1,6 +1,5 @@
 // What can go wrong, and how it is reported.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 #include <boost/hana/define_struct.hpp>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 
 namespace sinkforge::inline v1 {

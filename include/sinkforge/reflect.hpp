@@ -1,7 +1,6 @@
 // Record reflection over Boost.Hana structs (BOOST_HANA_DEFINE_STRUCT / BOOST_HANA_ADAPT_STRUCT),
 // and the value categories every serializer and transport agrees on.
 #pragma once
-#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <array>
@@ -20,6 +19,7 @@
 #include <boost/hana/unpack.hpp>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/range.hpp>
 
 namespace sinkforge::inline v1::reflect {

@@ -1,12 +1,14 @@
 // serialize::json / ndjson: exact output for each value category and each escaping rule.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <string>
 #include <nlohmann/json.hpp>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/serialize/json.hpp>
 
 #include "support/records.hpp"
@@ -158,6 +160,30 @@ TEST_CASE("time points keep the precision of their duration") {
   CHECK(out ==
         R"({"s":"1999-12-31T23:59:59Z","us":"1999-12-31T23:59:59.000007Z","ns":"1999-12-31T23:59:59.000000042Z"})"
         "\n");
+}
+
+TEST_CASE("the civil date of a day agrees with <chrono>'s calendar, both ways, for 1.6 million days around 1970") {
+  using namespace std::chrono;
+  // Years -221..4160: leap days, century years, the year 0 and days before the epoch.
+  for (std::int64_t z = -800'000; z <= 800'000; ++z) {
+    const year_month_day ymd{sys_days{days{z}}};
+    const sf::detail::civil_date d = sf::detail::civil_from_days(z);
+    if (d.year != static_cast<int>(ymd.year()) || d.month != static_cast<unsigned>(ymd.month()) ||
+        d.day != static_cast<unsigned>(ymd.day())) {
+      FAIL_CHECK("day " << z << ": " << d.year << "-" << d.month << "-" << d.day);
+      break;
+    }
+    if (sf::detail::days_from_civil(d.year, d.month, d.day) != z) {
+      FAIL_CHECK("day " << z << " does not come back");
+      break;
+    }
+  }
+  const auto t = sf::detail::to_civil(sys_days{year{1969} / 12 / 31} + 23h + 59min + 58s + 999'999'999ns);
+  CHECK(t.date.year == 1969);
+  CHECK(t.hour == 23);
+  CHECK(t.minute == 59);
+  CHECK(t.second == 58);
+  CHECK(t.nanosecond == 999'999'999u);
 }
 
 TEST_CASE("a lenient rendering never fails, for diagnostics") {

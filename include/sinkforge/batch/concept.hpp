@@ -1,11 +1,11 @@
 // The batching family: when the open batch is handed to the transport.
 #pragma once
-#include <chrono>
 #include <cstddef>
 #include <limits>
 #include <optional>
 
 #include <sinkforge/clock.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/policy.hpp>
 
 namespace sinkforge::inline v1 {

@@ -1,10 +1,10 @@
 // batch::max_age: seal a batch once its first record is `age` old.
 // A synchronous sink checks ages on every write and on tick(); an async sink also wakes by itself.
 #pragma once
-#include <chrono>
 
 #include <sinkforge/batch/any_of.hpp>
 #include <sinkforge/batch/concept.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/error.hpp>
 
 namespace sinkforge::inline v1::batch {

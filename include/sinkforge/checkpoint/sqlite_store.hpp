@@ -18,7 +18,6 @@
 // Errors are store_error with the database path and SQLite's message; a connection is used by one
 // thread at a time.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -32,6 +31,7 @@
 
 #include <sinkforge/checkpoint/error.hpp>
 #include <sinkforge/checkpoint/stored_checkpoint.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/error.hpp>
 
 namespace sinkforge::inline v1::checkpoint {

@@ -12,7 +12,6 @@
 //   sf::deliver::idempotent<&Order::id>                                   the defaults
 //   sf::deliver::idempotent_t<&Order::id>{.max_keys = 1'000'000, .max_age = 1h}
 #pragma once
-#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <string>
@@ -22,6 +21,7 @@
 
 #include <sinkforge/clock.hpp>
 #include <sinkforge/deliver/guarantee.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/reflect.hpp>
 

@@ -4,7 +4,6 @@
 // partition in order.
 #pragma once
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -14,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 
 #include <sinkforge/concurrency/async.hpp>

@@ -7,10 +7,10 @@
 // failed (reported through on_error / delivery_error and not dead-lettered). So, once a sink is
 // closed: records_in == records_out + dead_lettered + dropped + failed.
 #pragma once
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/policy.hpp>
 
 namespace sinkforge::inline v1 {

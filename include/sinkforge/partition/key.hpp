@@ -2,7 +2,6 @@
 // an integer, a tuple of those); the sink copies it into owned storage only when it opens a batch.
 #pragma once
 #include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -11,6 +10,7 @@
 #include <type_traits>
 
 #include <sinkforge/config.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/mix64.hpp>
 
 namespace sinkforge::inline v1 {
@@ -113,13 +113,11 @@ std::string key_text(const K& k) {
   else if constexpr (std::is_same_v<K, std::string> || std::is_same_v<K, std::string_view>)
     return std::string(k);
   else if constexpr (std::is_same_v<K, time_bucket_key>) {
-    using namespace std::chrono;
-    const auto day = floor<days>(k.start);
-    const year_month_day ymd{day};
+    const sinkforge::detail::civil_time t = sinkforge::detail::to_civil(k.start);
     char buf[32];
-    const int hour = static_cast<int>(duration_cast<hours>(k.start - day).count());
-    const unsigned y = static_cast<unsigned>(static_cast<int>(ymd.year()));
-    const unsigned m = static_cast<unsigned>(ymd.month()), d = static_cast<unsigned>(ymd.day());
+    const unsigned hour = t.hour;
+    const auto y = static_cast<unsigned>(t.date.year);
+    const unsigned m = t.date.month, d = t.date.day;
     char* p = buf;
     auto put = [&](unsigned v, int width) {
       for (int i = width - 1; i >= 0; --i) {

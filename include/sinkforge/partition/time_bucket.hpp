@@ -1,8 +1,8 @@
 // partition::time_bucket<&Event::at>(partition::hour): the key is the UTC hour or day of a
 // system_clock time-point member; its text is "2026-11-23T09" or "2026-11-23".
 #pragma once
-#include <chrono>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/partition/by.hpp>
 #include <sinkforge/partition/concept.hpp>
 #include <sinkforge/reflect.hpp>

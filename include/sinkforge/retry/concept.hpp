@@ -1,11 +1,11 @@
 // The retry family: what happens to a batch whose send failed with a retryable error.
 #pragma once
-#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <optional>
 
 #include <sinkforge/clock.hpp>
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/policy.hpp>
 
 namespace sinkforge::inline v1 {

@@ -18,7 +18,6 @@
 // (detail/file_transaction.hpp), and a file appears with its first committed checkpoint.
 // max_open_files does not apply.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -32,6 +31,7 @@
 
 #include <dirent.h>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/partition/key.hpp>
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/transport/concept.hpp>
@@ -100,22 +100,15 @@ struct rotating {
 namespace detail {
 // The name `tpl` gives key's file number `seq`, opened at `now` (see the top of this file).
 inline std::string render_file_name(const std::string& tpl, const std::string& key, wall_time now, std::uint64_t seq) {
-  using namespace std::chrono;
-  const auto day = floor<days>(now);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> hms{floor<seconds>(now - day)};
+  const sinkforge::detail::civil_time t = sinkforge::detail::to_civil(now);
   auto pad = [](std::uint64_t v, int width) {
     std::string s = std::to_string(v);
     return s.size() < static_cast<std::size_t>(width) ? std::string(width - s.size(), '0') + s : s;
   };
-  const std::string date = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) + "-" +
-                           pad(static_cast<unsigned>(ymd.month()), 2) + "-" +
-                           pad(static_cast<unsigned>(ymd.day()), 2);
-  const std::string time = pad(static_cast<unsigned>(static_cast<int>(ymd.year())), 4) +
-                           pad(static_cast<unsigned>(ymd.month()), 2) + pad(static_cast<unsigned>(ymd.day()), 2) +
-                           "T" + pad(static_cast<std::uint64_t>(hms.hours().count()), 2) +
-                           pad(static_cast<std::uint64_t>(hms.minutes().count()), 2) +
-                           pad(static_cast<std::uint64_t>(hms.seconds().count()), 2) + "Z";
+  const auto year = static_cast<std::uint64_t>(t.date.year);
+  const std::string date = pad(year, 4) + "-" + pad(t.date.month, 2) + "-" + pad(t.date.day, 2);
+  const std::string time = pad(year, 4) + pad(t.date.month, 2) + pad(t.date.day, 2) + "T" + pad(t.hour, 2) +
+                           pad(t.minute, 2) + pad(t.second, 2) + "Z";
   std::string safe_key = key.empty() ? std::string("all") : key;
   for (char& ch : safe_key)
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||

@@ -23,7 +23,6 @@
 // (sink.resume_point()). `synchronous = NORMAL` is raised to FULL, so a checkpoint is durable
 // before the caller's checkpoint store records it; OFF is refused.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -36,6 +35,7 @@
 
 #include <sqlite3.h>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>

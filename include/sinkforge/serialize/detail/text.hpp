@@ -1,12 +1,12 @@
 // Text primitives shared by the text serializers: numbers, RFC 3339 time, UTF-8 checking.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <ratio>
 #include <string_view>
 #include <type_traits>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/payload/byte_buffer.hpp>
 #include <sinkforge/serialize/detail/finite.hpp>
 #include <sinkforge/serialize/detail/numbers.hpp>
@@ -94,31 +94,25 @@ inline constexpr std::size_t rfc3339_max_chars = 30;
 // Null for years outside 0000..9999 (nothing written).
 template <class D>
 char* put_rfc3339(char* p, std::chrono::time_point<std::chrono::system_clock, D> tp) {
-  using namespace std::chrono;
-  const auto day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const int y = static_cast<int>(ymd.year());
-  if (y < 0 || y > 9999) return nullptr;
-  const auto since_midnight = tp - day;
-  const auto secs = floor<seconds>(since_midnight);
-  const hh_mm_ss<seconds> hms{secs};
-  p = two_digits(p, static_cast<unsigned>(y / 100));
-  p = two_digits(p, static_cast<unsigned>(y % 100));
+  const sinkforge::detail::civil_time t = sinkforge::detail::to_civil(tp);
+  if (t.date.year < 0 || t.date.year > 9999) return nullptr;
+  const auto y = static_cast<unsigned>(t.date.year);
+  p = two_digits(p, y / 100);
+  p = two_digits(p, y % 100);
   *p++ = '-';
-  p = two_digits(p, static_cast<unsigned>(ymd.month()));
+  p = two_digits(p, t.date.month);
   *p++ = '-';
-  p = two_digits(p, static_cast<unsigned>(ymd.day()));
+  p = two_digits(p, t.date.day);
   *p++ = 'T';
-  p = two_digits(p, static_cast<unsigned>(hms.hours().count()));
+  p = two_digits(p, t.hour);
   *p++ = ':';
-  p = two_digits(p, static_cast<unsigned>(hms.minutes().count()));
+  p = two_digits(p, t.minute);
   *p++ = ':';
-  p = two_digits(p, static_cast<unsigned>(hms.seconds().count()));
+  p = two_digits(p, t.second);
   constexpr int digits = fraction_digits<D>();
   if constexpr (digits > 0) {
-    const auto frac = duration_cast<nanoseconds>(since_midnight - secs).count();
     *p++ = '.';
-    put_digits(p, static_cast<std::uint64_t>(frac) / pow10_u64[9 - digits], digits);
+    put_digits(p, t.nanosecond / pow10_u64[9 - digits], digits);
     p += digits;
   }
   *p++ = 'Z';
