@@ -11,6 +11,12 @@ if(TARGET sinkforge_sqlite)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
 endif()
 
+if(TARGET sinkforge_postgres)
+  install(TARGETS sinkforge_postgres EXPORT sinkforge-postgres-targets)
+  install(EXPORT sinkforge-postgres-targets NAMESPACE sinkforge:: FILE sinkforge-postgres-targets.cmake
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
+endif()
+
 configure_package_config_file(cmake/sinkforge-config.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)

@@ -7,7 +7,7 @@ cd "$root"
 bash .ci/install-deps.sh main
 echo "run.sh: building the example (Release)"
 cmake -S . -B build/main -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
-      -DSINKFORGE_BUILD_TESTS=OFF -DSINKFORGE_INSTALL=OFF >/dev/null
+      -DSINKFORGE_BUILD_TESTS=OFF -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WITH_POSTGRES=OFF >/dev/null
 cmake --build build/main --target orders_to_sqlite --parallel 2
 echo "run.sh: running it"
 ./build/main/examples/orders_to_sqlite build/main/orders.db "${1:-300000}"

@@ -1,0 +1,639 @@
+// postgres::table: rows into a PostgreSQL table through binary COPY. Needs the sinkforge::postgres
+// CMake target (links libpq).
+//
+//   postgres::table{.conninfo = "host=db.example port=5432 dbname=shop user=loader sslmode=verify-full",
+//                   .name = "orders"}
+//
+// `conninfo` is anything libpq accepts: key=value pairs or a postgresql:// URI, TLS options
+// (sslmode, sslrootcert, sslcert, ...) included; PGPASSWORD, PGSERVICE and the password file work
+// as they do for psql. The password never appears in an error, a log line or a metric.
+//
+// With `create_table` the table is created from the reflected struct when missing. Type map
+// (binary COPY sends each value in exactly its column's type, so an existing table must match):
+//   bool                        boolean
+//   int8_t, uint8_t, int16_t    smallint
+//   uint16_t, int32_t           integer
+//   uint32_t, int64_t, uint64_t bigint    (uint64 values above INT64_MAX make the record invalid)
+//   float, double               real, double precision
+//   std::string, char           text      (or varchar; invalid UTF-8 or NUL makes the record invalid)
+//   enums                       their underlying integer's type, or text when sinkforge_enum_name(E)
+//                               is declared
+//   system_clock time point     timestamp with time zone (microseconds: finer parts are cut)
+//   std::vector<std::byte>      bytea     (also std::vector<unsigned char>)
+//   std::optional<X>            X, nullable; every other column is NOT NULL
+// Identifiers are always quoted and values always sent as data, never spliced into SQL.
+//
+// At-least-once: one COPY per batch, a transaction of its own. A row the server refuses (a
+// constraint, a value out of a type's range) fails the COPY; the batch is then split in halves,
+// each in a savepoint, until the refused rows are found: they are reported as invalid records and
+// every other row commits. A lost connection or a busy server is retryable (the sink reconnects);
+// a missing privilege or a wrong schema is fatal.
+//
+// deliver::idempotent<&T::key>: rows go through a temporary table into
+// INSERT ... ON CONFLICT (key) DO UPDATE (a unique index on the key column is created): the last
+// row of a key in a batch wins, and a replayed batch changes nothing.
+//
+// deliver::exactly_once: the batches of a checkpoint go into one transaction (each batch in a
+// savepoint), which prepare_checkpoint ends with PREPARE TRANSACTION 'sinkforge:<sink>:<id>',
+// together with the checkpoint's row in `sinkforge_checkpoints`; commit_checkpoint runs COMMIT
+// PREPARED. After a crash, sf::restore commits what the stored state names and rolls back every
+// other prepared transaction of the sink (found in pg_prepared_xacts by its prefix). The server
+// must allow prepared transactions (max_prepared_transactions > 0). transport/postgres_in_doubt.hpp
+// lists and resolves what a sink left prepared, for an operator.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <sinkforge/detail/concat.hpp>
+#include <sinkforge/payload/rows.hpp>
+#include <sinkforge/reflect.hpp>
+#include <sinkforge/serialize/columns.hpp>
+#include <sinkforge/transport/concept.hpp>
+#include <sinkforge/transport/detail/postgres_copy.hpp>
+#include <sinkforge/transport/detail/postgres_session.hpp>
+
+namespace sinkforge::inline v1::postgres {
+
+namespace detail {
+template <class P>
+struct is_rows : std::false_type {};
+template <class T>
+struct is_rows<rows<T>> : std::true_type {};
+}  // namespace detail
+
+struct table {
+  using policy_family = family::transport;
+  using default_serializer = serialize::columns;
+  static constexpr bool upserts = true;
+  template <class P>
+  static constexpr bool accepts_payload = detail::is_rows<P>::value;
+
+  template <class T>
+  static constexpr bool accepts_record =
+      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+
+  template <class T>
+  static consteval void check_record() {
+    static_assert(accepts_record<T>,
+                  "sinkforge::postgres::table cannot store this record type: every member must be bool, an "
+                  "integer, floating point, std::string, char, an enum, a system_clock time point, "
+                  "std::vector<std::byte>, or std::optional of one of these (flatten nested structs and "
+                  "containers, or write them with a byte transport and serialize::json)");
+  }
+
+  std::string conninfo{};  // libpq key=value string or postgresql:// URI (see above)
+  std::string name{};      // the table
+  std::string schema{};    // empty: the first schema of the search_path
+  bool create_table = true;
+  // Under exactly_once: names the sink's prepared transactions ('sinkforge:<sink_name>:<id>') and
+  // its rows in sinkforge_checkpoints. Letters, digits, '_', '-' and '.'; empty: the table's name.
+  // Two sinks writing to one database need different names.
+  std::string sink_name{};
+  // How long a statement waits for a lock another transaction holds before it fails (retryable).
+  std::chrono::milliseconds lock_timeout = std::chrono::seconds{30};
+
+  template <class T>
+  class connection;
+  template <class T, class P>
+  connection<T> open(const transport_context& cx) const;
+
+  // Exactly-once: the checkpoint id names the prepared transaction.
+  using committable = std::uint64_t;
+  static std::string encode_committable(const committable& c) { return std::to_string(c); }
+  static committable decode_committable(std::string_view s);
+  template <class T>
+  class transactional_connection;
+  template <class T, class P>
+  transactional_connection<T> open_transactional(const transport_context& cx) const;
+};
+
+namespace detail {
+
+inline std::string quote_identifier(std::string_view id) {
+  std::string out = "\"";
+  for (const char c : id) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+inline bool valid_sink_name(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 100) return false;
+  for (const char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '.'))
+      return false;
+  return true;
+}
+
+inline std::uint64_t parse_checkpoint(std::string_view s, bool& ok) noexcept {
+  std::uint64_t id = 0;
+  ok = !s.empty() && s.size() <= 20;
+  for (const char ch : s) {
+    if (ch < '0' || ch > '9' || id > (~std::uint64_t{0} - static_cast<std::uint64_t>(ch - '0')) / 10) {
+      ok = false;
+      return 0;
+    }
+    id = id * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  return id;
+}
+
+// A column as the record type declares it.
+struct column_spec {
+  const char* name;
+  const char* type;
+  bool nullable;
+};
+
+// Everything of a table connection that does not depend on the record type: the session, the
+// table's shape, and delivering a COPY stream (splitting it when the server refuses rows).
+class relation {
+ public:
+  relation(const table& cfg, std::vector<column_spec> columns, const char* upsert_key)
+      : cfg_(cfg), columns_(std::move(columns)), db_(cfg.conninfo, "postgres::table.conninfo") {
+    if (cfg_.name.empty()) throw config_error("postgres::table.name", "must not be empty");
+    if (cfg_.lock_timeout.count() < 0) throw config_error("postgres::table.lock_timeout", "must not be negative");
+    qualified_ = cfg_.schema.empty() ? quote_identifier(cfg_.name)
+                                     : concat({quote_identifier(cfg_.schema), ".", quote_identifier(cfg_.name)});
+    if (upsert_key) upsert_key_ = upsert_key;
+    std::string list;
+    for (const column_spec& c : columns_) list += concat({list.empty() ? "" : ", ", quote_identifier(c.name)});
+    column_list_ = list;
+    copy_sql_ = concat({"COPY ", qualified_, " (", list, ") FROM STDIN (FORMAT binary)"});
+    on_connect();
+    if (cfg_.create_table) create();
+    check_columns();
+    if (!upsert_key_.empty()) prepare_upsert();
+  }
+
+  detail::session& db() noexcept { return db_; }
+  const table& config() const noexcept { return cfg_; }
+  const std::string& qualified() const noexcept { return qualified_; }
+
+  // The statements every connection (and every reconnection) runs first.
+  void on_connect() {
+    db_.must(concat({"SET lock_timeout = ", std::to_string(cfg_.lock_timeout.count())}).c_str(),
+             "setting lock_timeout");
+    if (!upsert_key_.empty() && !stage_sql_.empty()) db_.must(stage_sql_.c_str(), "creating the staging table");
+  }
+
+  // A broken link is mended before the next statement, or the send is retryable.
+  bool ensure_connected() {
+    if (db_.connected()) return true;
+    if (!db_.reconnect()) return false;
+    try {
+      on_connect();
+    } catch (const config_error&) {
+      return false;
+    }
+    return true;
+  }
+
+  // Delivers the rows of `buf`: `index[i]` is the batch position of buffer row i. Outside a
+  // transaction (at-least-once) it is one COPY, a transaction of its own; inside one (exactly-once)
+  // it is a savepoint. Rows the server refuses are appended to `invalid`; every other row lands.
+  // A failure result means none of them landed.
+  send_result deliver(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::vector<record_failure>& invalid,
+                      bool in_transaction) {
+    if (buf.rows() == 0) return send_result::success();
+    if (!in_transaction && upsert_key_.empty()) {
+      // The common case: one statement, one round trip for the rows.
+      result r = db_.copy_in(copy_sql_, buf.whole());
+      if (r.ok()) return send_result::success();
+      if (db_.classify_failure(r) != failure_class::invalid_data) return db_.failure("COPY", r);
+      if (result b = db_.exec("BEGIN"); !b.ok()) return db_.failure("BEGIN", b);
+      send_result s = split(buf, index, 0, buf.rows(), invalid);
+      return finish(std::move(s));
+    }
+    if (!in_transaction) {
+      if (result b = db_.exec("BEGIN"); !b.ok()) return db_.failure("BEGIN", b);
+      send_result s = part(buf, index, 0, buf.rows(), invalid, true);
+      return finish(std::move(s));
+    }
+    return part(buf, index, 0, buf.rows(), invalid, true);
+  }
+
+  // Statement text for the caller's own use.
+  result exec(const char* sql, std::initializer_list<session::param> params) { return db_.exec(sql, params); }
+
+ private:
+  send_result finish(send_result s) {
+    if (s.ok()) {
+      result c = db_.exec("COMMIT");
+      if (!c.ok()) return db_.failure("COMMIT", c);
+      return s;
+    }
+    db_.exec("ROLLBACK");
+    return s;
+  }
+
+  // Rows [first, last) in a savepoint; when the server refuses some, each half again.
+  send_result part(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
+                   std::vector<record_failure>& invalid, bool whole) {
+    if (result s = db_.exec("SAVEPOINT sinkforge_rows"); !s.ok()) return db_.failure("SAVEPOINT", s);
+    result r = apply(whole ? std::string(buf.whole()) : buf.stream(first, last));
+    if (r.ok()) {
+      if (result rel = db_.exec("RELEASE SAVEPOINT sinkforge_rows"); !rel.ok()) return db_.failure("RELEASE", rel);
+      return send_result::success();
+    }
+    const failure_class cls = db_.classify_failure(r);
+    const std::string why = db_.error(r);
+    if (!db_.connected()) return send_result::retryable(concat({"postgres COPY failed: ", why}));
+    if (result back = db_.exec("ROLLBACK TO SAVEPOINT sinkforge_rows"); !back.ok())
+      return db_.failure("ROLLBACK TO SAVEPOINT", back);
+    db_.exec("RELEASE SAVEPOINT sinkforge_rows");
+    if (cls != failure_class::invalid_data) return db_.failure("COPY", r);
+    if (last - first == 1) {
+      invalid.push_back({index[first], failure_kind::invalid_record, concat({"postgres: ", why})});
+      return send_result::success();
+    }
+    return split(buf, index, first, last, invalid);
+  }
+
+  send_result split(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
+                    std::vector<record_failure>& invalid) {
+    const std::size_t mid = first + (last - first) / 2;
+    send_result a = part(buf, index, first, mid, invalid, false);
+    if (!a.ok()) return a;
+    return part(buf, index, mid, last, invalid, false);
+  }
+
+  // One COPY, straight into the table or, for an upsert, through the staging table.
+  result apply(std::string_view stream) {
+    if (upsert_key_.empty()) return db_.copy_in(copy_sql_, stream);
+    result r = db_.copy_in(stage_copy_sql_, stream);
+    if (!r.ok()) return r;
+    r = db_.exec(upsert_sql_);
+    db_.exec("TRUNCATE pg_temp.sinkforge_stage");
+    return r;
+  }
+
+  void create() {
+    std::string defs;
+    for (const column_spec& c : columns_)
+      defs += concat({defs.empty() ? "" : ", ", quote_identifier(c.name), " ", c.type, c.nullable ? "" : " NOT NULL"});
+    const std::string sql = concat({"CREATE TABLE IF NOT EXISTS ", qualified_, " (", defs, ")"});
+    result r = db_.exec(sql);
+    // Two sessions creating the same table at once: the loser sees a duplicate catalog row.
+    if (!r.ok() && r.sqlstate() != "23505" && r.sqlstate() != "42P07")
+      throw config_error("postgres::table.name", concat({"cannot create ", qualified_, ": ", db_.error(r)}));
+  }
+
+  void check_columns() {
+    result r = db_.exec(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        {{qualified_}});
+    if (!r.ok()) throw config_error("postgres::table.name", db_.error(r));
+    if (r.rows() == 0)
+      throw config_error("postgres::table.name",
+                         concat({"table ", qualified_, " does not exist (create_table is off)"}));
+    for (const column_spec& c : columns_) {
+      int found = -1;
+      for (int i = 0; i < r.rows() && found < 0; ++i)
+        if (r.value(i, 0) == c.name) found = i;
+      if (found < 0)
+        throw config_error("postgres::table.name", concat({"table ", qualified_, " has no column \"", c.name, "\""}));
+      if (!same_wire_type(c.type, r.value(found, 1)))
+        throw config_error("postgres::table.name",
+                           concat({"column \"", c.name, "\" of ", qualified_, " is ", r.value(found, 1),
+                                   "; the record's member is sent as ", c.type,
+                                   " (change the column's type or the member's)"}));
+    }
+  }
+
+  void prepare_upsert() {
+    const std::string index_name = quote_identifier(concat({"sinkforge_", cfg_.name, "_", upsert_key_}));
+    result r = db_.exec(concat({"CREATE UNIQUE INDEX IF NOT EXISTS ", index_name, " ON ", qualified_, " (",
+                                quote_identifier(upsert_key_), ")"}));
+    if (!r.ok() && r.sqlstate() != "23505" && r.sqlstate() != "42P07")
+      throw config_error("deliver::idempotent", db_.error(r));
+    // The staging table numbers its rows, so that the last row of a key in a batch wins.
+    stage_sql_ = concat({"CREATE TEMP TABLE IF NOT EXISTS sinkforge_stage AS SELECT ", column_list_, " FROM ",
+                         qualified_, " WITH NO DATA; ALTER TABLE pg_temp.sinkforge_stage ADD COLUMN IF NOT "
+                                     "EXISTS sinkforge_order bigserial"});
+    stage_copy_sql_ = concat({"COPY pg_temp.sinkforge_stage (", column_list_, ") FROM STDIN (FORMAT binary)"});
+    std::string set;
+    for (const column_spec& c : columns_) {
+      if (upsert_key_ == c.name) continue;
+      set += concat({set.empty() ? "" : ", ", quote_identifier(c.name), " = excluded.", quote_identifier(c.name)});
+    }
+    const std::string key = quote_identifier(upsert_key_);
+    upsert_sql_ = concat({"INSERT INTO ", qualified_, " (", column_list_, ") SELECT ", column_list_,
+                          " FROM (SELECT DISTINCT ON (", key, ") * FROM pg_temp.sinkforge_stage ORDER BY ", key,
+                          ", sinkforge_order DESC) AS latest ON CONFLICT (", key, ") DO ",
+                          set.empty() ? std::string("NOTHING") : "UPDATE SET " + set});
+    db_.must(stage_sql_.c_str(), "creating the staging table");
+  }
+
+  table cfg_;
+  std::vector<column_spec> columns_;
+  session db_;
+  std::string qualified_;
+  std::string column_list_;
+  std::string copy_sql_;
+  std::string upsert_key_;
+  std::string stage_sql_;
+  std::string stage_copy_sql_;
+  std::string upsert_sql_;
+};
+
+}  // namespace detail
+
+// The record-type part: the columns and encoding a batch.
+template <class T>
+class table::connection {
+ public:
+  explicit connection(const table& cfg, const char* upsert_key = nullptr) : rel_(cfg, columns(), upsert_key) {}
+
+  template <class K>
+  send_result send(const record_batch<K, rows<T>>& b) {
+    return deliver(b.records, false);
+  }
+
+  // Encodes and delivers `records`; inside the open transaction when `in_transaction`.
+  send_result deliver(const rows<T>& records, bool in_transaction) {
+    if (!rel_.ensure_connected())
+      return send_result::retryable("postgres: the connection is lost and connecting again failed");
+    buf_.clear();
+    index_.clear();
+    std::vector<record_failure> invalid;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (const char* bad = detail::put_row(buf_, records[i]); SINKFORGE_UNLIKELY(bad != nullptr)) {
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+                           sinkforge::detail::concat({"postgres: value of '", bad, "' cannot be stored"})});
+        continue;
+      }
+      index_.push_back(static_cast<std::uint32_t>(i));
+    }
+    const std::size_t client_side = invalid.size();
+    send_result r = rel_.deliver(buf_, index_, invalid, in_transaction);
+    if (!r.ok()) return r;
+    if (invalid.empty()) return send_result::success();
+    if (invalid.size() > client_side) sort_by_index(invalid);
+    return send_result::partial(std::move(invalid));
+  }
+
+  void close() { rel_.db().close(); }
+  detail::relation& relation() noexcept { return rel_; }
+
+ private:
+  static std::vector<detail::column_spec> columns() {
+    std::vector<detail::column_spec> out;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
+      out.push_back({boost::hana::to<const char*>(boost::hana::first(pair)), detail::column_type<M>(),
+                     reflect::is_optional<M>});
+    });
+    return out;
+  }
+  static void sort_by_index(std::vector<record_failure>& v) {
+    // Insertion sort: the server-refused rows are few and already in order among themselves.
+    for (std::size_t i = 1; i < v.size(); ++i)
+      for (std::size_t j = i; j > 0 && v[j - 1].index > v[j].index; --j) std::swap(v[j - 1], v[j]);
+  }
+
+  detail::relation rel_;
+  detail::copy_buffer buf_;
+  std::vector<std::uint32_t> index_;
+};
+
+template <class T, class P>
+table::connection<T> table::open(const transport_context& cx) const {
+  return connection<T>(*this, cx.upsert_key);
+}
+
+inline table::committable table::decode_committable(std::string_view s) {
+  bool ok = false;
+  const std::uint64_t id = detail::parse_checkpoint(s, ok);
+  if (!ok) throw config_error("restore", "a PostgreSQL committable is a checkpoint number");
+  return id;
+}
+
+// Exactly-once: the batches of a checkpoint in one transaction, prepared with its checkpoint row.
+template <class T>
+class table::transactional_connection {
+ public:
+  explicit transactional_connection(const table& cfg)
+      : rows_(cfg), sink_(cfg.sink_name.empty() ? cfg.name : cfg.sink_name) {
+    if (!detail::valid_sink_name(sink_))
+      throw config_error(cfg.sink_name.empty() ? "postgres::table.name" : "postgres::table.sink_name",
+                         "names the sink's prepared transactions under deliver::exactly_once: 1 to 100 letters, "
+                         "digits, '_', '-' or '.' (set sink_name when the table's name has other characters)");
+    prefix_ = sinkforge::detail::concat({"sinkforge:", sink_, ":"});
+    scope_ = "postgres:" + sink_;
+    detail::session& db = rows_.relation().db();
+    detail::result mpt = db.must("SHOW max_prepared_transactions", "reading max_prepared_transactions");
+    if (mpt.rows() == 1 && mpt.value(0, 0) == "0")
+      throw config_error("postgres::table.conninfo",
+                         "the server does not allow prepared transactions (max_prepared_transactions = 0), which "
+                         "deliver::exactly_once needs: set max_prepared_transactions in postgresql.conf to at "
+                         "least the number of sinks writing at once, and restart the server");
+    checkpoints_ = cfg.schema.empty()
+                       ? std::string("sinkforge_checkpoints")
+                       : sinkforge::detail::concat({detail::quote_identifier(cfg.schema), ".sinkforge_checkpoints"});
+    detail::result made = db.exec(sinkforge::detail::concat(
+        {"CREATE TABLE IF NOT EXISTS ", checkpoints_,
+         " (sink text NOT NULL, subtask integer NOT NULL, id bigint NOT NULL, position bytea NOT NULL, "
+         "committed_at timestamp with time zone NOT NULL DEFAULT now(), PRIMARY KEY (sink, subtask, id))"}));
+    if (!made.ok() && made.sqlstate() != "23505" && made.sqlstate() != "42P07")
+      throw config_error("postgres::table.conninfo", db.error(made));
+    record_sql_ = sinkforge::detail::concat(
+        {"INSERT INTO ", checkpoints_, " (sink, subtask, id, position) VALUES ($1, 0, $2, $3)"});
+    trim_sql_ = sinkforge::detail::concat({"DELETE FROM ", checkpoints_, " WHERE sink = $1 AND subtask = 0 AND id < $2"});
+    read_sql_ = sinkforge::detail::concat(
+        {"SELECT id, position FROM ", checkpoints_, " WHERE sink = $1 AND subtask = 0 ORDER BY id DESC LIMIT 1"});
+    if (auto own = committed_checkpoint()) committed_ = own->id;
+  }
+
+  template <class K>
+  send_result send(const record_batch<K, rows<T>>& b) {
+    detail::session& db = rows_.relation().db();
+    if (!open_) {
+      if (!rows_.relation().ensure_connected())
+        return send_result::retryable("postgres: the connection is lost and connecting again failed");
+      if (detail::result r = db.exec("BEGIN"); !r.ok()) return db.failure("BEGIN", r);
+      open_ = true;
+    }
+    if (!db.connected()) return lost("postgres: the connection broke inside the checkpoint's transaction");
+    send_result r = rows_.deliver(b.records, true);
+    if (!db.connected()) return lost(r.ok() ? std::string("postgres: the connection broke") : r.reason());
+    return r;
+  }
+
+  // The rows and the checkpoint's row, prepared: durable, not yet visible.
+  committable prepare(std::uint64_t checkpoint, std::string_view source_position) {
+    detail::session& db = rows_.relation().db();
+    if (!open_) {
+      if (!rows_.relation().ensure_connected())
+        throw std::runtime_error("postgres: the connection is lost and connecting again failed");
+      if (detail::result r = db.exec("BEGIN"); !r.ok()) throw std::runtime_error(db.failure("BEGIN", r).reason());
+      open_ = true;
+    }
+    const std::string id = std::to_string(checkpoint);
+    const std::string kept = std::to_string(committed_);
+    const char* step = "recording the checkpoint";
+    detail::result r = db.exec(record_sql_.c_str(), {{sink_}, {id}, {source_position, true}});
+    if (r.ok()) {
+      step = "trimming sinkforge_checkpoints";
+      r = db.exec(trim_sql_.c_str(), {{sink_}, {kept}});
+    }
+    if (r.ok()) {
+      step = "PREPARE TRANSACTION";
+      r = db.exec(sinkforge::detail::concat({"PREPARE TRANSACTION '", gid(checkpoint), "'"}));
+    }
+    open_ = false;
+    if (!r.ok()) {
+      const std::string why = db.failure(step, r).reason();
+      db.exec("ROLLBACK");
+      throw std::runtime_error(why);
+    }
+    return checkpoint;
+  }
+
+  // COMMIT PREPARED; a transaction already committed (by an earlier attempt) is success.
+  send_result commit(const committable& checkpoint) {
+    detail::session& db = rows_.relation().db();
+    if (!rows_.relation().ensure_connected())
+      return send_result::retryable("postgres: the connection is lost and connecting again failed");
+    detail::result r = db.exec(sinkforge::detail::concat({"COMMIT PREPARED '", gid(checkpoint), "'"}));
+    if (r.ok() || is_committed(checkpoint)) {
+      if (checkpoint > committed_) committed_ = checkpoint;
+      return send_result::success();
+    }
+    if (r.sqlstate() == "42704")
+      return send_result::fatal(sinkforge::detail::concat(
+          {"postgres: prepared transaction '", gid(checkpoint),
+           "' is neither prepared nor committed: someone rolled it back (ROLLBACK PREPARED)"}));
+    return db.failure("COMMIT PREPARED", r);
+  }
+
+  void abort_open() noexcept {
+    if (!open_) return;
+    open_ = false;
+    try {
+      rows_.relation().db().exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+
+  // Commits the prepared transactions the stored state names, rolls back every other one of this
+  // sink. A named checkpoint that is neither prepared nor recorded means the database is older
+  // than the checkpoint store: refused.
+  send_result recover(std::vector<committable> decided) {
+    std::vector<std::uint64_t> found;
+    try {
+      found = staged();
+    } catch (const std::exception& e) {
+      return send_result::fatal(e.what());
+    }
+    for (const committable id : decided) {
+      bool prepared = false;
+      for (const std::uint64_t f : found) prepared |= f == id;
+      if (!prepared && !is_committed(id))
+        return send_result::fatal(sinkforge::detail::concat(
+            {"the stored state names checkpoint ", std::to_string(id), " of sink '", sink_,
+             "', which the database neither holds prepared nor records in sinkforge_checkpoints: the "
+             "database is older than the checkpoint store"}));
+      if (prepared) {
+        send_result r = commit(id);
+        if (!r.ok()) return r;
+      }
+    }
+    detail::session& db = rows_.relation().db();
+    for (const std::uint64_t f : found) {
+      bool keep = false;
+      for (const committable id : decided) keep |= f == id;
+      if (keep) continue;
+      detail::result r = db.exec(sinkforge::detail::concat({"ROLLBACK PREPARED '", gid(f), "'"}));
+      if (!r.ok() && r.sqlstate() != "42704") return db.failure("ROLLBACK PREPARED", r);
+    }
+    return send_result::success();
+  }
+
+  // The checkpoints of this sink the database holds prepared.
+  std::vector<std::uint64_t> staged() {
+    detail::session& db = rows_.relation().db();
+    detail::result r = db.exec(
+        "SELECT substr(gid, length($1) + 1) FROM pg_prepared_xacts "
+        "WHERE database = current_database() AND starts_with(gid, $1)",
+        {{prefix_}});
+    if (!r.ok()) throw std::runtime_error(db.failure("reading pg_prepared_xacts", r).reason());
+    std::vector<std::uint64_t> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      bool ok = false;
+      const std::uint64_t id = detail::parse_checkpoint(r.value(i, 0), ok);
+      if (ok) out.push_back(id);
+    }
+    return out;
+  }
+  const std::string& scope() const noexcept { return scope_; }
+
+  std::optional<checkpoint_record> committed_checkpoint() {
+    detail::session& db = rows_.relation().db();
+    detail::result r = db.exec(read_sql_.c_str(), {{sink_}});
+    if (!r.ok()) throw std::runtime_error(db.failure("reading sinkforge_checkpoints", r).reason());
+    if (r.rows() == 0) return std::nullopt;
+    bool ok = false;
+    const std::uint64_t id = detail::parse_checkpoint(r.value(0, 0), ok);
+    return checkpoint_record{id, unescape_bytea(r.value(0, 1))};
+  }
+
+  void close() { rows_.close(); }
+  detail::relation& relation() noexcept { return rows_.relation(); }
+
+ private:
+  std::string gid(std::uint64_t checkpoint) const { return prefix_ + std::to_string(checkpoint); }
+
+  bool is_committed(std::uint64_t checkpoint) {
+    detail::session& db = rows_.relation().db();
+    detail::result r = db.exec(
+        sinkforge::detail::concat({"SELECT 1 FROM ", checkpoints_, " WHERE sink = $1 AND subtask = 0 AND id >= $2"})
+            .c_str(),
+        {{sink_}, {std::to_string(checkpoint)}});
+    return r.ok() && r.rows() > 0;
+  }
+
+  // A bytea in text output ("\x4142"): its bytes.
+  static std::string unescape_bytea(std::string_view hex) {
+    std::string out;
+    if (!hex.starts_with("\\x")) return out;
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    for (std::size_t i = 2; i + 1 < hex.size(); i += 2)
+      out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
+    return out;
+  }
+
+  send_result lost(std::string why) {
+    open_ = false;
+    return send_result::fatal(std::move(why));
+  }
+
+  connection<T> rows_;
+  std::string sink_;
+  std::string prefix_;
+  std::string scope_;
+  std::string checkpoints_;
+  std::string record_sql_;
+  std::string trim_sql_;
+  std::string read_sql_;
+  std::uint64_t committed_ = 0;
+  bool open_ = false;
+};
+
+template <class T, class P>
+table::transactional_connection<T> table::open_transactional(const transport_context&) const {
+  return transactional_connection<T>(*this);
+}
+
+}  // namespace sinkforge::inline v1::postgres

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests, from Debian's packages, on 127.0.0.1 only.
+#
+#   bash tests/support/postgres.sh start DIR    initdb in DIR (new), start, print the conninfo
+#   bash tests/support/postgres.sh stop DIR     stop the server of DIR and delete DIR
+#
+# The server runs with prepared transactions and logical decoding enabled, on a free port, with
+# its socket in DIR. Host connections need the password (SCRAM), which the printed conninfo holds;
+# the tests check that it never shows in an error. The server refuses to run as root, so as root
+# it runs as the `postgres` user that Debian's package creates.
+set -euo pipefail
+command="${1:-}"
+dir="${2:-}"
+[ -n "$command" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+
+bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+[ -x "$bin/initdb" ] || { echo "postgres.sh: no PostgreSQL server found (install Debian's postgresql)" >&2; exit 1; }
+as_server() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$command" in
+  start)
+    [ ! -e "$dir" ] || { echo "postgres.sh: $dir exists; give a new folder" >&2; exit 1; }
+    mkdir -p "$dir"
+    [ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
+    password="sinkforge-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    printf '%s\n' "$password" > "$dir/pwfile"
+    [ "$(id -u)" -ne 0 ] || chown postgres: "$dir/pwfile"
+    as_server "$bin/initdb" -D "$dir/data" -U sinkforge --pwfile="$dir/pwfile" -A scram-sha-256 \
+      --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; exit 1; }
+    rm -f "$dir/pwfile"
+    # A free port: bind to port 0 and take what the kernel gives.
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c wal_level=logical \
+       -c max_prepared_transactions=64 -c max_connections=200 -c max_replication_slots=16 -c max_wal_senders=16 \
+       -c fsync=off -c full_page_writes=off -c synchronous_commit=off" >/dev/null ||
+      { cat "$dir/server.log" >&2; exit 1; }
+    echo "host=127.0.0.1 port=$port dbname=postgres user=sinkforge password=$password"
+    ;;
+  stop)
+    if [ -d "$dir/data" ]; then
+      as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac
