@@ -13,11 +13,11 @@ class SinkforgeConan(ConanFile):
     version = "0.1.0"
     license = "BSL-1.0"
     description = "Compile-time composed data-pipeline sinks for C++20"
-    topics = ("header-only", "pipeline", "batching", "sink", "sqlite")
+    topics = ("header-only", "pipeline", "batching", "sink", "sqlite", "postgresql")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_sqlite": [True, False]}
-    default_options = {"with_sqlite": True}
+    options = {"with_sqlite": [True, False], "with_postgresql": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgresql": False}
     exports_sources = "include/*", "CMakeLists.txt", "cmake/*", "LICENSE"
     no_copy_source = True
 
@@ -38,6 +38,8 @@ class SinkforgeConan(ConanFile):
         self.requires("range-v3/[>=0.11.0 <1]", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.31.0 <4]", transitive_headers=True, transitive_libs=True)
+        if self.options.with_postgresql:
+            self.requires("libpq/[>=14 <18]", transitive_headers=True, transitive_libs=True)
 
     def package_id(self):
         self.info.clear()
@@ -85,6 +87,17 @@ class SinkforgeConan(ConanFile):
                 sqlite.requires.append("sqlite3::sqlite3")
             else:
                 sqlite.system_libs = ["sqlite3"]
+
+        if self.options.with_postgresql:
+            postgres = self.cpp_info.components["postgres"]
+            postgres.set_property("cmake_target_name", "sinkforge::postgres")
+            postgres.bindirs = []
+            postgres.libdirs = []
+            postgres.requires = ["core"]
+            if self._packaged("libpq"):
+                postgres.requires.append("libpq::libpq")
+            else:
+                postgres.system_libs = ["pq"]
 
         # Conan checks that the components use every direct requirement, counting the platform
         # ones too (once any component names a packaged dependency), though none can be named.

@@ -8,10 +8,11 @@ if [ "${1:-}" = main ]; then
   server_packages=()
 else
   packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
-            sqlite3 doctest-dev nlohmann-json3-dev python3-venv)
-  # promtool, which the metrics tests run on their Prometheus text. The package also ships a server
-  # that its install would start; the tests need none, so it is kept from starting (below).
-  server_packages=(prometheus)
+            sqlite3 doctest-dev nlohmann-json3-dev python3-venv libpq-dev)
+  # promtool, which the metrics tests run on their Prometheus text, and PostgreSQL's server, which
+  # the tests start themselves (tests/support/postgres.sh). Both packages would start a service on
+  # install; it is kept from starting (below), and PostgreSQL from creating its default cluster.
+  server_packages=(prometheus postgresql)
 fi
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing() {
@@ -40,6 +41,10 @@ if [ "${#need_server[@]}" -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
     as_root chmod +x /usr/sbin/policy-rc.d
     made_policy=1
+  fi
+  if [ ! -e /etc/postgresql-common/createcluster.d/sinkforge.conf ]; then
+    as_root mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.d/sinkforge.conf >/dev/null
   fi
   rc=0
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

@@ -19,7 +19,9 @@ class SinkforgeTestConan(ConanFile):
         CMakeDeps(self).generate()
         tc = CMakeToolchain(self)
         tc.user_presets_path = False
-        tc.cache_variables["SINKFORGE_TEST_SQLITE"] = bool(self.dependencies[self.tested_reference_str].options.with_sqlite)
+        options = self.dependencies[self.tested_reference_str].options
+        tc.cache_variables["SINKFORGE_TEST_SQLITE"] = bool(options.with_sqlite)
+        tc.cache_variables["SINKFORGE_TEST_POSTGRES"] = bool(options.with_postgresql)
         tc.generate()
 
     def build(self):

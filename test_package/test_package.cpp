@@ -1,4 +1,5 @@
-// Composes a sink over the in-memory transport and, with the sqlite backend, one over a SQLite table.
+// Composes a sink over the in-memory transport and, with the sqlite backend, one over a SQLite table;
+// with the postgres backend, one whose connection a closed port refuses.
 #include <cstdio>
 #include <string>
 
@@ -9,6 +10,10 @@
 #include <sqlite3.h>
 
 #include <sinkforge/transport/sqlite.hpp>
+#endif
+#if SINKFORGE_TEST_POSTGRES
+#include <sinkforge/error.hpp>
+#include <sinkforge/transport/postgres.hpp>
 #endif
 
 struct Sample {
@@ -53,6 +58,17 @@ int main() {
     return 1;
   }
   std::printf("sinkforge sqlite transport: %lld rows (SQLite %s)\n", rows, sqlite3_libversion());
+#endif
+#if SINKFORGE_TEST_POSTGRES
+  // No server here: a connection refused by a closed port is a config_error, from libpq itself.
+  try {
+    auto sink = sinkforge::make_sink<Sample>(
+        sinkforge::postgres::table{.conninfo = "host=127.0.0.1 port=1 connect_timeout=2", .name = "samples"});
+    std::fprintf(stderr, "postgres: connected to a closed port\n");
+    return 1;
+  } catch (const sinkforge::config_error& e) {
+    std::printf("sinkforge postgres transport: libpq %d, refused as expected (%s)\n", PQlibVersion(), e.field().c_str());
+  }
 #endif
   return 0;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: a clang-14 build under AddressSanitizer + UndefinedBehaviorSanitizer and a g++
 # build under ThreadSanitizer, both with warnings as errors (unit, property, crash, compile-fail,
-# header, docs, ODR and packaging tests), and the Conan package with its test_package. Each stage
-# says how long it took.
+# header, docs, ODR and packaging tests; PostgreSQL's against a server started here), and the Conan
+# package with its test_package. Each stage says how long it took.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -28,11 +28,29 @@ stage() {
   printf '\n=== %s\n' "$*"
 }
 summary="$(mktemp)"
-trap 'rm -f "$summary"' EXIT
+conan_log=""
+conan_status=""
+conan_pid=""
+pg_dir=""
+# Whatever the outcome: the Conan stage and everything it started, and the PostgreSQL servers.
+cleanup() {
+  rm -f "$summary" "$conan_log" "$conan_status"
+  if [ -n "$conan_pid" ]; then kill -- "-$conan_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_dir" ]; then bash tests/support/postgres.sh stop "$pg_dir" || true; fi
+}
+trap cleanup EXIT
 # Runs ctest and keeps its "N tests failed out of M" line for the closing count.
 run_ctest() {
   ctest "$@" | tee -a "$summary"
 }
+
+# The PostgreSQL tests of both builds use one server (and a second one without prepared
+# transactions), started here on 127.0.0.1 and stopped on exit.
+pg_dir="$(mktemp -u -d /tmp/sinkforge-pg.XXXXXX)"
+bash tests/support/postgres.sh start "$pg_dir"
+set -a
+. "$pg_dir/env"
+set +a
 
 # Two builds cover both compilers and the three sanitizers: every test program runs once under
 # clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with
@@ -54,13 +72,12 @@ stage "g++ 12 + ThreadSanitizer: build and test (the Conan stage beside it)"
 conan_log="$(mktemp)"
 conan_status="$(mktemp)"
 # In a process group of its own, so that a failure here stops it with everything it started.
-trap 'rm -f "$summary" "$conan_log" "$conan_status"; [ -n "${conan_pid:-}" ] && kill -- "-$conan_pid" 2>/dev/null; true' EXIT
 setsid bash -c 'start=$SECONDS; bash .ci/conan.sh >"$1" 2>&1; echo "$? $((SECONDS - start))" >"$2"' \
   conan-stage "$conan_log" "$conan_status" &
 conan_pid=$!
 cmake --preset tsan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/tsan --parallel "$jobs" --target test_serialize test_serialize_fast_math test_policies \
-  test_sink test_async test_transport sinkforge_compile_fail_pch sinkforge_header_check
+  test_sink test_async test_transport test_postgres sinkforge_compile_fail_pch sinkforge_header_check
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   run_ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" \
   -R '^(test_|compile_fail|headers_self_contained$)' -E '^test_odr$'

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests, from Debian's packages, on 127.0.0.1 only.
 #
-#   bash tests/support/postgres.sh start DIR    initdb in DIR (new), start, print the conninfo
-#   bash tests/support/postgres.sh stop DIR     stop the server of DIR and delete DIR
+#   bash tests/support/postgres.sh start DIR    initdb in DIR (new), start, write DIR/env
+#   . DIR/env                                   SINKFORGE_TEST_POSTGRES(_NO_2PC)=<conninfo>
+#   bash tests/support/postgres.sh stop DIR     stop the servers of DIR and delete DIR
 #
 # The server runs with prepared transactions and logical decoding enabled, on a free port, with
-# its socket in DIR. Host connections need the password (SCRAM), which the printed conninfo holds;
-# the tests check that it never shows in an error. The server refuses to run as root, so as root
-# it runs as the `postgres` user that Debian's package creates.
+# its socket in DIR. A second one, copied from the first before it starts, has prepared
+# transactions disabled (max_prepared_transactions = 0), for the test that exactly-once refuses it.
+# Host connections need the password (SCRAM), which the conninfo holds; the tests check that it
+# never shows in an error. The server refuses to run as root, so as root it runs as the `postgres`
+# user that Debian's package creates. fsync is off: the tests kill clients, never the server.
 set -euo pipefail
 command="${1:-}"
 dir="${2:-}"
@@ -31,19 +34,32 @@ case "$command" in
       --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     rm -f "$dir/pwfile"
-    # A free port: bind to port 0 and take what the kernel gives.
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    as_server cp -a "$dir/data" "$dir/data-no2pc"
+    # Free ports: bind to port 0 and take what the kernel gives.
+    free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    port="$(free_port)"
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
       "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c wal_level=logical \
        -c max_prepared_transactions=64 -c max_connections=200 -c max_replication_slots=16 -c max_wal_senders=16 \
        -c fsync=off -c full_page_writes=off -c synchronous_commit=off" >/dev/null ||
       { cat "$dir/server.log" >&2; exit 1; }
-    echo "host=127.0.0.1 port=$port dbname=postgres user=sinkforge password=$password"
+    port2="$(free_port)"
+    as_server "$bin/pg_ctl" -D "$dir/data-no2pc" -l "$dir/server-no2pc.log" -w -t 60 start -o \
+      "-c listen_addresses=127.0.0.1 -c port=$port2 -c unix_socket_directories=$dir -c max_prepared_transactions=0 \
+       -c max_connections=20 -c shared_buffers=16MB -c fsync=off" >/dev/null ||
+      { cat "$dir/server-no2pc.log" >&2; exit 1; }
+    {
+      echo "SINKFORGE_TEST_POSTGRES='host=127.0.0.1 port=$port dbname=postgres user=sinkforge password=$password'"
+      echo "SINKFORGE_TEST_POSTGRES_NO_2PC='host=127.0.0.1 port=$port2 dbname=postgres user=sinkforge password=$password'"
+    } >"$dir/env"
+    echo "postgres.sh: PostgreSQL on 127.0.0.1:$port (and :$port2 without prepared transactions); . $dir/env"
     ;;
   stop)
-    if [ -d "$dir/data" ]; then
-      as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    for data in "$dir/data" "$dir/data-no2pc"; do
+      if [ -f "$data/postmaster.pid" ]; then
+        as_server "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+      fi
+    done
     rm -rf "$dir"
     ;;
   *)

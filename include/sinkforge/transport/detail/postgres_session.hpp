@@ -10,7 +10,11 @@
 #include <utility>
 #include <vector>
 
+#if __has_include(<libpq-fe.h>)
 #include <libpq-fe.h>
+#else
+#include <postgresql/libpq-fe.h>  // Debian's place, when no include directory names libpq's own
+#endif
 
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/error.hpp>
