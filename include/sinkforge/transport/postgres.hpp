@@ -385,6 +385,7 @@ class table::connection {
   }
 
   void close() { rel_.db().close(); }
+  PGconn* handle() noexcept { return rel_.db().handle(); }
   detail::relation& relation() noexcept { return rel_; }
 
  private:
@@ -590,6 +591,7 @@ class table::transactional_connection {
   }
 
   void close() { rows_.close(); }
+  PGconn* handle() noexcept { return rows_.handle(); }
   detail::relation& relation() noexcept { return rows_.relation(); }
 
  private:
