@@ -44,6 +44,10 @@ COMPARISONS = [
      "BM_pair_eo_sqlite", "exactly_once", "at_least_once", "items_s", 0.85),
     ("5 exactly-once", "sqlite::table exactly_once vs at_least_once (synchronous=NORMAL, batches of 500)",
      "BM_pair_eo_sqlite", "exactly_once", "at_least_once_unsynced", "items_s", None),
+    ("6 PostgreSQL", "postgres::table sink (binary COPY) vs psql \\copy of a CSV file", "BM_pair_postgres",
+     "sinkforge", "psql_copy", "items_s", 1.0),
+    ("6 PostgreSQL", "postgres::table sink (binary COPY) vs hand-written libpq CSV COPY", "BM_pair_postgres",
+     "sinkforge", "libpq_csv", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).
@@ -183,7 +187,7 @@ def main():
         with open(compile_path) as fh:
             comp = json.load(fh)
         out.append("")
-        out.append(f"| 6 compile (`{comp['command']}`, {comp['runs']} runs each, interleaved) "
+        out.append(f"| 7 compile (`{comp['command']}`, {comp['runs']} runs each, interleaved) "
                    f"| wall s (median) | wall s (min) | user+sys s (median) | max RSS MB | target | met |")
         out.append("|---|---|---|---|---|---|---|")
         for tu in comp["units"]:

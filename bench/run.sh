@@ -12,9 +12,12 @@
 #   SINKFORGE_BENCH_FILTER    benchmarks to run            (default: BM_pair, the paired ones the table uses)
 #   SINKFORGE_BENCH_DIR       directory for the file and SQLite benchmarks (default: $TMPDIR or /tmp)
 #   SINKFORGE_BENCH_CHART     chart file (.svg or .png)    (default: bench/ratios.svg; "" for none)
+#   SINKFORGE_BENCH_POSTGRES  conninfo of a PostgreSQL server for the load benchmark (default: one
+#                             started here with tests/support/postgres.sh on 127.0.0.1, and stopped)
 #   CXX                       compiler                     (default: g++)
 # Needs: cmake, ninja, g++, libbenchmark-dev, nlohmann-json3-dev, rapidjson-dev, libspdlog-dev,
-# libsqlite3-dev, libboost-dev, librange-v3-dev, time (/usr/bin/time), python3, python3-venv.
+# libsqlite3-dev, libboost-dev, librange-v3-dev, libpq-dev, postgresql (server and psql), time
+# (/usr/bin/time), python3, python3-venv.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,13 +43,22 @@ echo "== configure and build ($build)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx_path" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DSINKFORGE_BUILD_BENCH=ON -DSINKFORGE_BUILD_TESTS=OFF \
   -DSINKFORGE_BUILD_EXAMPLES=OFF -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
-cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite bench_exactly_once
+cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite bench_exactly_once \
+  bench_postgres
+
+if [ -z "${SINKFORGE_BENCH_POSTGRES:-}" ]; then
+  pg_dir="$(mktemp -u -d /tmp/sinkforge-bench-pg.XXXXXX)"
+  trap 'bash "$root/tests/support/postgres.sh" stop "$pg_dir"' EXIT
+  bash "$root/tests/support/postgres.sh" start "$pg_dir"
+  SINKFORGE_BENCH_POSTGRES="$(sed -n "s/^SINKFORGE_TEST_POSTGRES='\(.*\)'$/\1/p" "$pg_dir/env")"
+fi
+export SINKFORGE_BENCH_POSTGRES
 
 rm -rf "$results"
 mkdir -p "$results"
 
 echo "== run ($reps repetitions of >= ${min_time}s each; candidate and baselines alternate within every iteration)"
-for b in zero_overhead json file sqlite exactly_once; do
+for b in zero_overhead json file sqlite exactly_once postgres; do
   echo "-- bench_$b"
   "$build/bench/bench_$b" \
     --benchmark_repetitions="$reps" \

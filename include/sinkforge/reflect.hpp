@@ -22,6 +22,16 @@
 #include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/range.hpp>
 
+namespace sinkforge::inline v1 {
+// Customization point for enum names: declare `std::string_view sinkforge_enum_name(E)` next to
+// the enum (found by ADL) and text serializers and SQL transports write the name; otherwise the
+// underlying integer.
+template <class E>
+concept named_enum = std::is_enum_v<E> && requires(E e) {
+  { sinkforge_enum_name(e) } -> std::convertible_to<std::string_view>;
+};
+}  // namespace sinkforge::inline v1
+
 namespace sinkforge::inline v1::reflect {
 
 template <class T>

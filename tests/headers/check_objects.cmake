@@ -1,11 +1,15 @@
 # Checks that the sinkforge_header_check build covered every public header present now, each with
 # an object compiled after the header's last change.
-# cmake -DINCLUDE_ROOT=<include dir> -DWITH_SQLITE=ON|OFF -DOBJECTS=<a.o|b.o|...> -P check_objects.cmake
+# cmake -DINCLUDE_ROOT=<include dir> -DWITH_SQLITE=ON|OFF -DWITH_POSTGRES=ON|OFF -DOBJECTS=<a.o|b.o|...>
+#       -P check_objects.cmake
 cmake_minimum_required(VERSION 3.20)
 
 file(GLOB_RECURSE headers RELATIVE ${INCLUDE_ROOT} ${INCLUDE_ROOT}/sinkforge/*.hpp)
 if(NOT WITH_SQLITE)
   list(REMOVE_ITEM headers sinkforge/transport/sqlite.hpp sinkforge/checkpoint/sqlite_store.hpp)
+endif()
+if(NOT WITH_POSTGRES)
+  list(FILTER headers EXCLUDE REGEX "postgres")
 endif()
 list(SORT headers)
 string(REPLACE "|" ";" objects "${OBJECTS}")

@@ -27,13 +27,6 @@
 
 namespace sinkforge::inline v1 {
 
-// Customization point for enum names: declare `std::string_view sinkforge_enum_name(E)` next to
-// the enum (found by ADL) and text serializers write the name; otherwise the underlying integer.
-template <class E>
-concept named_enum = std::is_enum_v<E> && requires(E e) {
-  { sinkforge_enum_name(e) } -> std::convertible_to<std::string_view>;
-};
-
 namespace serialize::detail {
 
 struct json_context {

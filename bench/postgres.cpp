@@ -1,0 +1,170 @@
+// 6. PostgreSQL load: the postgres::table sink (binary COPY, batches of 10,000) against the peer
+// tool, psql's \copy of the same rows from a CSV file (written once, untimed), and against a
+// hand-written libpq loop that formats the rows as CSV text and COPYs them (the text format the
+// transport did not choose). Every side loads kRecords rows into a table of its own with the same
+// definition; the rows are then removed (TRUNCATE, untimed). The server comes from
+// SINKFORGE_BENCH_POSTGRES (a conninfo; bench/run.sh starts one with tests/support/postgres.sh).
+#include <benchmark/benchmark.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <sinkforge/sinkforge.hpp>
+#include <sinkforge/transport/postgres.hpp>
+
+#include "common.hpp"
+#include "paired.hpp"
+#include "run_main.hpp"
+
+namespace sf = sinkforge;
+using bench::Order;
+
+namespace {
+
+constexpr std::size_t kBatch = 10'000;
+constexpr std::size_t kRecords = 200'000;
+
+const std::vector<Order>& orders() {
+  static const std::vector<Order> v = bench::make_orders(kRecords);
+  return v;
+}
+
+const std::string& conninfo() {
+  static const std::string c = [] {
+    const char* e = std::getenv("SINKFORGE_BENCH_POSTGRES");
+    if (!e || !*e) bench::fail("SINKFORGE_BENCH_POSTGRES is not set (bench/run.sh starts a server and sets it)");
+    return std::string(e);
+  }();
+  return c;
+}
+
+class client {
+ public:
+  client() : c_(PQconnectdb(conninfo().c_str())) {
+    if (PQstatus(c_) != CONNECTION_OK) bench::fail(PQerrorMessage(c_));
+    PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
+  }
+  ~client() { PQfinish(c_); }
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+  void exec(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) {
+      std::fprintf(stderr, "%s: %s", sql.c_str(), PQresultErrorMessage(r));
+      bench::fail("statement failed");
+    }
+    PQclear(r);
+  }
+  long long count(const std::string& table) {
+    PGresult* r = PQexec(c_, ("SELECT count(*) FROM " + table).c_str());
+    const long long n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+  }
+  PGconn* handle() const { return c_; }
+
+ private:
+  PGconn* c_;
+};
+
+void create(client& c, const std::string& table) {
+  c.exec("DROP TABLE IF EXISTS " + table);
+  c.exec("CREATE TABLE " + table +
+         " (id text NOT NULL, customer text NOT NULL, amount double precision NOT NULL, ts_ms bigint NOT NULL)");
+}
+
+// CSV as PostgreSQL reads it: every text field quoted, quotes doubled.
+void append_csv(std::string& out, const Order& o) {
+  auto quoted = [&](const std::string& s) {
+    out += '"';
+    for (const char ch : s) {
+      if (ch == '"') out += '"';
+      out += ch;
+    }
+    out += '"';
+  };
+  quoted(o.id);
+  out += ',';
+  quoted(o.customer);
+  out += ',';
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, o.amount);
+  out.append(buf, r.ptr);
+  out += ',';
+  r = std::to_chars(buf, buf + sizeof buf, o.ts_ms);
+  out.append(buf, r.ptr);
+  out += '\n';
+}
+
+// The hand-written text COPY: format a batch as CSV, COPY it, one statement per batch.
+void handwritten_csv(client& c, const std::string& table) {
+  const auto& v = orders();
+  std::string data;
+  for (std::size_t first = 0; first < v.size(); first += kBatch) {
+    data.clear();
+    for (std::size_t i = first; i < first + kBatch && i < v.size(); ++i) append_csv(data, v[i]);
+    PGresult* r = PQexec(c.handle(), ("COPY " + table + " FROM STDIN (FORMAT csv)").c_str());
+    if (PQresultStatus(r) != PGRES_COPY_IN) bench::fail(PQerrorMessage(c.handle()));
+    PQclear(r);
+    if (PQputCopyData(c.handle(), data.data(), static_cast<int>(data.size())) != 1 ||
+        PQputCopyEnd(c.handle(), nullptr) != 1)
+      bench::fail("PQputCopyData");
+    r = PQgetResult(c.handle());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) bench::fail(PQresultErrorMessage(r));
+    PQclear(r);
+    while ((r = PQgetResult(c.handle()))) PQclear(r);
+  }
+}
+
+void BM_pair_postgres(benchmark::State& state) {
+  client c;
+  const std::string t_sink = "bench_sinkforge", t_psql = "bench_psql", t_csv = "bench_libpq_csv";
+  for (const auto& t : {t_sink, t_psql, t_csv}) create(c, t);
+  // The file psql reads, and the command: written once, untimed.
+  const std::string csv_path = bench::scratch_dir() + "/orders.csv";
+  {
+    std::string all;
+    for (const auto& o : orders()) append_csv(all, o);
+    FILE* f = std::fopen(csv_path.c_str(), "wb");
+    if (!f || std::fwrite(all.data(), 1, all.size(), f) != all.size() || std::fclose(f) != 0)
+      bench::fail("writing the CSV file");
+  }
+  const std::string psql = "psql -X -q -v ON_ERROR_STOP=1 \"$SINKFORGE_BENCH_POSTGRES\" -c \"\\copy " + t_psql +
+                           " FROM '" + csv_path + "' (FORMAT csv)\"";
+  auto sink = sf::make_sink<Order>(sf::postgres::table{.conninfo = conninfo(), .name = t_sink, .create_table = false},
+                                   sf::batch::max_records{kBatch}, sf::retry::none{}, sf::deliver::at_least_once);
+  const auto& v = orders();
+  std::vector<bench::side> sides{
+      {"sinkforge", [&] {
+         for (const auto& o : v) sink.write(o);
+         sink.flush();
+       }, [&] { c.exec("TRUNCATE " + t_sink); }},
+      {"psql_copy", [&] {
+         if (std::system(psql.c_str()) != 0) bench::fail("psql \\copy failed");
+       }, [&] { c.exec("TRUNCATE " + t_psql); }},
+      {"libpq_csv", [&] { handwritten_csv(c, t_csv); }, [&] { c.exec("TRUNCATE " + t_csv); }},
+  };
+  // One untimed round checks that every side loads every row.
+  for (auto& s : sides) s.run();
+  for (const auto& t : {t_sink, t_psql, t_csv})
+    if (c.count(t) != static_cast<long long>(kRecords)) bench::fail("a side did not load every row");
+  for (auto& s : sides) s.after();
+  bench::run_paired(state, sides, static_cast<double>(kRecords), 0, bench::timer::wall);
+  sink.close();
+  for (const auto& t : {t_sink, t_psql, t_csv}) c.exec("DROP TABLE " + t);
+  ::unlink(csv_path.c_str());
+}
+
+BENCHMARK(BM_pair_postgres)->UseRealTime();
+
+}  // namespace
+
+// The outputs are checked inside the benchmark: every side must load every row before it is timed.
+int main(int argc, char** argv) { return bench::run_main(argc, argv, [] {}); }
