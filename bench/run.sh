@@ -49,7 +49,8 @@ cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_
 if [ -z "${SINKFORGE_BENCH_POSTGRES:-}" ]; then
   pg_dir="$(mktemp -u -d /tmp/sinkforge-bench-pg.XXXXXX)"
   trap 'bash "$root/tests/support/postgres.sh" stop "$pg_dir"' EXIT
-  bash "$root/tests/support/postgres.sh" start "$pg_dir"
+  # Durable (fsync and synchronous commits on), as a production server is: checkpoints cost syncs.
+  SINKFORGE_PG_SINGLE=1 SINKFORGE_PG_DURABLE=1 bash "$root/tests/support/postgres.sh" start "$pg_dir"
   SINKFORGE_BENCH_POSTGRES="$(sed -n "s/^SINKFORGE_TEST_POSTGRES='\(.*\)'$/\1/p" "$pg_dir/env")"
 fi
 export SINKFORGE_BENCH_POSTGRES

@@ -214,12 +214,15 @@ TEST_CASE("exactly_once postgres::table: SIGKILL anywhere, restart, every record
   const fs::path store_path = dir / "checkpoint";
   pg_test::client c;
   std::mt19937 rng(20261130);
-  const int kills = test::crash_kills(30);
+  const int kills = test::crash_kills(50);
   int killed = 0;
+  int killed_while_prepared = 0;  // between PREPARE TRANSACTION and COMMIT PREPARED
   std::int64_t resume = 0;
   for (int round = 0; round < kills; ++round) {
-    killed += test::kill_life_after(static_cast<unsigned>(2000 + rng() % 60000),
+    // From 1 ms: some kills land inside the restore at the start of a life.
+    killed += test::kill_life_after(static_cast<unsigned>(1000 + rng() % 60000),
                                     [&] { eo_pg_test::drive(name, store_path, 1'000'000); });
+    killed_while_prepared += !prepared(c, name).empty();
     // A restart's view: the table holds exactly the records before the position it resumes from.
     auto recovered = table_sink(name, sf::restore(sf::checkpoint::file_store(store_path).load()));
     resume = recovered.resume_point() ? std::stoll(recovered.resume_point()->source_position) : 0;
@@ -230,5 +233,7 @@ TEST_CASE("exactly_once postgres::table: SIGKILL anywhere, restart, every record
   CHECK(c.ids(name) == pg_test::sequence(0, resume + 100));
   CHECK(killed == kills);
   CHECK(resume > 10 * eo_pg_test::per_checkpoint);
-  MESSAGE("kills: " << killed << ", records committed before the last life: " << resume);
+  CHECK(killed_while_prepared > 0);
+  MESSAGE("kills: " << killed << ", with a checkpoint prepared and not committed: " << killed_while_prepared
+                    << ", records committed before the last life: " << resume);
 }
