@@ -1,12 +1,16 @@
 // 6. PostgreSQL load: the postgres::table sink (binary COPY, batches of 10,000) against the peer
 // tool, psql's \copy of the same rows from a CSV file (written once, untimed), and against a
 // hand-written libpq loop that formats the rows as CSV text and COPYs them (the text format the
-// transport did not choose). Every side loads kRecords rows into a table of its own with the same
-// definition; the rows are then removed (TRUNCATE, untimed). The server comes from
-// SINKFORGE_BENCH_POSTGRES (a conninfo; bench/run.sh starts one with tests/support/postgres.sh).
+// transport did not choose). Then, at 1,000 records per checkpoint, the sink under exactly_once
+// against at_least_once committing as often; and the sink against a loop of one prepared INSERT
+// per row (a transaction per 10,000 rows). Every side loads rows into a table of its own with the
+// same definition; the rows are then removed (TRUNCATE, untimed). The server comes from
+// SINKFORGE_BENCH_POSTGRES (a conninfo; bench/run.sh starts a durable one with
+// tests/support/postgres.sh).
 #include <benchmark/benchmark.h>
 
 #include <charconv>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -163,6 +167,97 @@ void BM_pair_postgres(benchmark::State& state) {
 }
 
 BENCHMARK(BM_pair_postgres)->UseRealTime();
+
+constexpr std::size_t kSmall = 20'000;
+constexpr std::size_t kPerCheckpoint = 1'000;
+
+// Exactly-once (PREPARE TRANSACTION and COMMIT PREPARED every 1,000 records) against at-least-once
+// committing every 1,000 records (one COPY each): the same rows made durable at the same points.
+void BM_pair_eo_postgres(benchmark::State& state) {
+  client c;
+  const std::string t_eo = "bench_eo", t_alo = "bench_alo";
+  for (const auto& t : {t_eo, t_alo}) create(c, t);
+  auto eo = sf::make_sink<Order>(sf::postgres::table{.conninfo = conninfo(), .name = t_eo, .create_table = false},
+                                 sf::batch::max_records{kPerCheckpoint}, sf::retry::none{}, sf::deliver::exactly_once,
+                                 sf::restore(std::nullopt));
+  auto alo = sf::make_sink<Order>(sf::postgres::table{.conninfo = conninfo(), .name = t_alo, .create_table = false},
+                                  sf::batch::max_records{kPerCheckpoint}, sf::retry::none{}, sf::deliver::at_least_once);
+  const auto& v = orders();
+  // The table keeps the sink's last checkpoint row across runs: ids go on from there.
+  std::uint64_t checkpoint = eo.resume_point() ? eo.resume_point()->id : 0;
+  std::vector<bench::side> sides{
+      {"exactly_once", [&] {
+         for (std::size_t i = 0; i < kSmall; ++i) {
+           eo.write(v[i]);
+           if ((i + 1) % kPerCheckpoint == 0) {
+             eo.prepare_checkpoint(++checkpoint, std::to_string(i + 1));
+             eo.commit_checkpoint(checkpoint);
+           }
+         }
+       }, [&] { c.exec("TRUNCATE " + t_eo); }},
+      {"at_least_once", [&] {
+         for (std::size_t i = 0; i < kSmall; ++i) alo.write(v[i]);
+         alo.flush();
+       }, [&] { c.exec("TRUNCATE " + t_alo); }},
+  };
+  for (auto& s : sides) s.run();
+  for (const auto& t : {t_eo, t_alo})
+    if (c.count(t) != static_cast<long long>(kSmall)) bench::fail("a side did not load every row");
+  for (auto& s : sides) s.after();
+  bench::run_paired(state, sides, static_cast<double>(kSmall), 0, bench::timer::wall);
+  eo.close("end");
+  alo.close();
+  for (const auto& t : {t_eo, t_alo}) c.exec("DROP TABLE " + t);
+}
+
+// One prepared INSERT per row, a transaction per 10,000 rows: how rows are often written by hand.
+void insert_loop(client& c, const std::string& table) {
+  const auto& v = orders();
+  PGresult* r = PQprepare(c.handle(), "sinkforge_bench_insert", ("INSERT INTO " + table + " VALUES ($1, $2, $3, $4)").c_str(),
+                          4, nullptr);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) bench::fail(PQresultErrorMessage(r));
+  PQclear(r);
+  char amount[32], ts[32];
+  for (std::size_t first = 0; first < kSmall; first += kBatch) {
+    c.exec("BEGIN");
+    for (std::size_t i = first; i < first + kBatch && i < kSmall; ++i) {
+      *std::to_chars(amount, amount + sizeof amount - 1, v[i].amount).ptr = '\0';
+      *std::to_chars(ts, ts + sizeof ts - 1, v[i].ts_ms).ptr = '\0';
+      const char* values[] = {v[i].id.c_str(), v[i].customer.c_str(), amount, ts};
+      r = PQexecPrepared(c.handle(), "sinkforge_bench_insert", 4, values, nullptr, nullptr, 0);
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) bench::fail(PQresultErrorMessage(r));
+      PQclear(r);
+    }
+    c.exec("COMMIT");
+  }
+  c.exec("DEALLOCATE sinkforge_bench_insert");
+}
+
+void BM_pair_postgres_insert(benchmark::State& state) {
+  client c, loop;
+  const std::string t_sink = "bench_sink_small", t_loop = "bench_insert_loop";
+  for (const auto& t : {t_sink, t_loop}) create(c, t);
+  auto sink = sf::make_sink<Order>(sf::postgres::table{.conninfo = conninfo(), .name = t_sink, .create_table = false},
+                                   sf::batch::max_records{kBatch}, sf::retry::none{}, sf::deliver::at_least_once);
+  const auto& v = orders();
+  std::vector<bench::side> sides{
+      {"sinkforge", [&] {
+         for (std::size_t i = 0; i < kSmall; ++i) sink.write(v[i]);
+         sink.flush();
+       }, [&] { c.exec("TRUNCATE " + t_sink); }},
+      {"insert_per_row", [&] { insert_loop(loop, t_loop); }, [&] { c.exec("TRUNCATE " + t_loop); }},
+  };
+  for (auto& s : sides) s.run();
+  for (const auto& t : {t_sink, t_loop})
+    if (c.count(t) != static_cast<long long>(kSmall)) bench::fail("a side did not load every row");
+  for (auto& s : sides) s.after();
+  bench::run_paired(state, sides, static_cast<double>(kSmall), 0, bench::timer::wall);
+  sink.close();
+  for (const auto& t : {t_sink, t_loop}) c.exec("DROP TABLE " + t);
+}
+
+BENCHMARK(BM_pair_eo_postgres)->UseRealTime();
+BENCHMARK(BM_pair_postgres_insert)->UseRealTime();
 
 }  // namespace
 

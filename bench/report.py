@@ -45,9 +45,13 @@ COMPARISONS = [
     ("5 exactly-once", "sqlite::table exactly_once vs at_least_once (synchronous=NORMAL, batches of 500)",
      "BM_pair_eo_sqlite", "exactly_once", "at_least_once_unsynced", "items_s", None),
     ("6 PostgreSQL", "postgres::table sink (binary COPY) vs psql \\copy of a CSV file", "BM_pair_postgres",
-     "sinkforge", "psql_copy", "items_s", 1.0),
+     "sinkforge", "psql_copy", "items_s", 0.8),
     ("6 PostgreSQL", "postgres::table sink (binary COPY) vs hand-written libpq CSV COPY", "BM_pair_postgres",
      "sinkforge", "libpq_csv", "items_s", None),
+    ("6 PostgreSQL", "postgres::table exactly_once vs at_least_once, both committing every 1,000 records",
+     "BM_pair_eo_postgres", "exactly_once", "at_least_once", "items_s", 0.85),
+    ("6 PostgreSQL", "postgres::table sink vs one prepared INSERT per row (20,000 rows)", "BM_pair_postgres_insert",
+     "sinkforge", "insert_per_row", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).

@@ -211,23 +211,26 @@ class relation {
       result r = db_.copy_in(copy_sql_, buf.whole());
       if (r.ok()) return send_result::success();
       if (db_.classify_failure(r) != failure_class::invalid_data) return db_.failure("COPY", r);
-      if (result b = db_.exec("BEGIN"); !b.ok()) return db_.failure("BEGIN", b);
-      send_result s = split(buf, index, 0, buf.rows(), invalid);
-      return finish(std::move(s));
+      ahead_ = "BEGIN; ";
+      return finish(split(buf, index, 0, buf.rows(), invalid));
     }
     if (!in_transaction) {
-      if (result b = db_.exec("BEGIN"); !b.ok()) return db_.failure("BEGIN", b);
-      send_result s = part(buf, index, 0, buf.rows(), invalid, true);
-      return finish(std::move(s));
+      ahead_ = "BEGIN; ";
+      return finish(part(buf, index, 0, buf.rows(), invalid, true));
     }
     return part(buf, index, 0, buf.rows(), invalid, true);
   }
 
-  // Statement text for the caller's own use.
-  result exec(const char* sql, std::initializer_list<session::param> params) { return db_.exec(sql, params); }
+  // The next statement opens the transaction: BEGIN travels with it, in the same round trip.
+  void begin_with_next() { ahead_ = "BEGIN; "; }
+  // What must precede the next statement (BEGIN, or the release of the last batch's savepoint).
+  std::string take_ahead() { return std::exchange(ahead_, std::string()); }
+  // The transaction ended (prepared, committed, rolled back): nothing is left to release.
+  void transaction_ended() noexcept { ahead_.clear(); }
 
  private:
   send_result finish(send_result s) {
+    ahead_.clear();  // COMMIT and ROLLBACK end the savepoints too
     if (s.ok()) {
       result c = db_.exec("COMMIT");
       if (!c.ok()) return db_.failure("COMMIT", c);
@@ -237,21 +240,25 @@ class relation {
     return s;
   }
 
-  // Rows [first, last) in a savepoint; when the server refuses some, each half again.
+  // Rows [first, last) in a savepoint; when the server refuses some, each half again. The
+  // savepoint of the whole batch (`whole`) is released with the next statement, not on its own.
   send_result part(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
                    std::vector<record_failure>& invalid, bool whole) {
-    if (result s = db_.exec("SAVEPOINT sinkforge_rows"); !s.ok()) return db_.failure("SAVEPOINT", s);
-    result r = apply(whole ? std::string(buf.whole()) : buf.stream(first, last));
+    result r = apply(take_ahead() + "SAVEPOINT sinkforge_rows; ",
+                     whole ? std::string(buf.whole()) : buf.stream(first, last));
     if (r.ok()) {
+      if (whole) {
+        ahead_ = "RELEASE SAVEPOINT sinkforge_rows; ";
+        return send_result::success();
+      }
       if (result rel = db_.exec("RELEASE SAVEPOINT sinkforge_rows"); !rel.ok()) return db_.failure("RELEASE", rel);
       return send_result::success();
     }
     const failure_class cls = db_.classify_failure(r);
     const std::string why = db_.error(r);
     if (!db_.connected()) return send_result::retryable(concat({"postgres COPY failed: ", why}));
-    if (result back = db_.exec("ROLLBACK TO SAVEPOINT sinkforge_rows"); !back.ok())
+    if (result back = db_.exec("ROLLBACK TO SAVEPOINT sinkforge_rows; RELEASE SAVEPOINT sinkforge_rows"); !back.ok())
       return db_.failure("ROLLBACK TO SAVEPOINT", back);
-    db_.exec("RELEASE SAVEPOINT sinkforge_rows");
     if (cls != failure_class::invalid_data) return db_.failure("COPY", r);
     if (last - first == 1) {
       invalid.push_back({index[first], failure_kind::invalid_record, concat({"postgres: ", why})});
@@ -268,14 +275,13 @@ class relation {
     return part(buf, index, mid, last, invalid, false);
   }
 
-  // One COPY, straight into the table or, for an upsert, through the staging table.
-  result apply(std::string_view stream) {
-    if (upsert_key_.empty()) return db_.copy_in(copy_sql_, stream);
-    result r = db_.copy_in(stage_copy_sql_, stream);
+  // One COPY, straight into the table or, for an upsert, through the staging table; `opening`
+  // (BEGIN, SAVEPOINT, ...) runs first, in the same round trip.
+  result apply(const std::string& opening, std::string_view stream) {
+    if (upsert_key_.empty()) return db_.copy_in(opening + copy_sql_, stream);
+    result r = db_.copy_in(opening + stage_copy_sql_, stream);
     if (!r.ok()) return r;
-    r = db_.exec(upsert_sql_);
-    db_.exec("TRUNCATE pg_temp.sinkforge_stage");
-    return r;
+    return db_.exec(upsert_sql_ + "; TRUNCATE pg_temp.sinkforge_stage");
   }
 
   void create() {
@@ -346,6 +352,7 @@ class relation {
   std::string stage_sql_;
   std::string stage_copy_sql_;
   std::string upsert_sql_;
+  std::string ahead_;
 };
 
 }  // namespace detail
@@ -449,9 +456,6 @@ class table::transactional_connection {
          "committed_at timestamp with time zone NOT NULL DEFAULT now(), PRIMARY KEY (sink, subtask, id))"}));
     if (!made.ok() && made.sqlstate() != "23505" && made.sqlstate() != "42P07")
       throw config_error("postgres::table.conninfo", db.error(made));
-    record_sql_ = sinkforge::detail::concat(
-        {"INSERT INTO ", checkpoints_, " (sink, subtask, id, position) VALUES ($1, 0, $2, $3)"});
-    trim_sql_ = sinkforge::detail::concat({"DELETE FROM ", checkpoints_, " WHERE sink = $1 AND subtask = 0 AND id < $2"});
     read_sql_ = sinkforge::detail::concat(
         {"SELECT id, position FROM ", checkpoints_, " WHERE sink = $1 AND subtask = 0 ORDER BY id DESC LIMIT 1"});
     if (auto own = committed_checkpoint()) committed_ = own->id;
@@ -463,39 +467,37 @@ class table::transactional_connection {
     if (!open_) {
       if (!rows_.relation().ensure_connected())
         return send_result::retryable("postgres: the connection is lost and connecting again failed");
-      if (detail::result r = db.exec("BEGIN"); !r.ok()) return db.failure("BEGIN", r);
+      rows_.relation().begin_with_next();
       open_ = true;
+    } else if (!db.connected()) {
+      return lost("postgres: the connection broke inside the checkpoint's transaction");
     }
-    if (!db.connected()) return lost("postgres: the connection broke inside the checkpoint's transaction");
     send_result r = rows_.deliver(b.records, true);
     if (!db.connected()) return lost(r.ok() ? std::string("postgres: the connection broke") : r.reason());
     return r;
   }
 
-  // The rows and the checkpoint's row, prepared: durable, not yet visible.
+  // The rows and the checkpoint's row, prepared: durable, not yet visible. One round trip: the
+  // checkpoint's row, the trimming of older rows and PREPARE TRANSACTION go as one query (every
+  // value in it is a number, hex digits or a checked sink name).
   committable prepare(std::uint64_t checkpoint, std::string_view source_position) {
     detail::session& db = rows_.relation().db();
     if (!open_) {
       if (!rows_.relation().ensure_connected())
         throw std::runtime_error("postgres: the connection is lost and connecting again failed");
-      if (detail::result r = db.exec("BEGIN"); !r.ok()) throw std::runtime_error(db.failure("BEGIN", r).reason());
-      open_ = true;
+      rows_.relation().begin_with_next();
     }
-    const std::string id = std::to_string(checkpoint);
-    const std::string kept = std::to_string(committed_);
-    const char* step = "recording the checkpoint";
-    detail::result r = db.exec(record_sql_.c_str(), {{sink_}, {id}, {source_position, true}});
-    if (r.ok()) {
-      step = "trimming sinkforge_checkpoints";
-      r = db.exec(trim_sql_.c_str(), {{sink_}, {kept}});
-    }
-    if (r.ok()) {
-      step = "PREPARE TRANSACTION";
-      r = db.exec(sinkforge::detail::concat({"PREPARE TRANSACTION '", gid(checkpoint), "'"}));
-    }
+    std::string sql = rows_.relation().take_ahead();
+    sql += sinkforge::detail::concat({"INSERT INTO ", checkpoints_, " (sink, subtask, id, position) VALUES ('", sink_,
+                                      "', 0, ", std::to_string(checkpoint), ", decode('", hex(source_position),
+                                      "', 'hex')); DELETE FROM ", checkpoints_, " WHERE sink = '", sink_,
+                                      "' AND subtask = 0 AND id < ", std::to_string(committed_),
+                                      "; PREPARE TRANSACTION '", gid(checkpoint), "'"});
+    detail::result r = db.exec(sql);
     open_ = false;
+    rows_.relation().transaction_ended();
     if (!r.ok()) {
-      const std::string why = db.failure(step, r).reason();
+      const std::string why = db.failure("PREPARE TRANSACTION", r).reason();
       db.exec("ROLLBACK");
       throw std::runtime_error(why);
     }
@@ -522,6 +524,7 @@ class table::transactional_connection {
   void abort_open() noexcept {
     if (!open_) return;
     open_ = false;
+    rows_.relation().transaction_ended();
     try {
       rows_.relation().db().exec("ROLLBACK");
     } catch (...) {
@@ -597,6 +600,18 @@ class table::transactional_connection {
  private:
   std::string gid(std::uint64_t checkpoint) const { return prefix_ + std::to_string(checkpoint); }
 
+  static std::string hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const char ch : bytes) {
+      const auto u = static_cast<unsigned char>(ch);
+      out += digits[u >> 4];
+      out += digits[u & 15];
+    }
+    return out;
+  }
+
   bool is_committed(std::uint64_t checkpoint) {
     detail::session& db = rows_.relation().db();
     detail::result r = db.exec(
@@ -626,8 +641,6 @@ class table::transactional_connection {
   std::string prefix_;
   std::string scope_;
   std::string checkpoints_;
-  std::string record_sql_;
-  std::string trim_sql_;
   std::string read_sql_;
   std::uint64_t committed_ = 0;
   bool open_ = false;
