@@ -9,6 +9,7 @@
 // tests/support/postgres.sh).
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <charconv>
 #include <optional>
 #include <cstdio>
@@ -256,7 +257,53 @@ void BM_pair_postgres_insert(benchmark::State& state) {
   for (const auto& t : {t_sink, t_loop}) c.exec("DROP TABLE " + t);
 }
 
+struct count_dead {
+  std::size_t* n;
+  void operator()(std::vector<sf::failed_record>&& r) const { *n += r.size(); }
+};
+
+// Rows the server refuses (a CHECK constraint): the batch is split down to them. 20,000 rows in
+// batches of 10,000, clean against 1 and 10 refused rows per batch.
+void BM_pair_postgres_refused(benchmark::State& state) {
+  client c;
+  std::vector<std::vector<Order>> data(3, std::vector<Order>(orders().begin(), orders().begin() + kSmall));
+  for (std::size_t i = 0; i < kSmall; i += kBatch) {
+    data[1][i + 4321].amount = -1;
+    for (std::size_t k = 0; k < 10; ++k) data[2][i + 97 + k * 997].amount = -1;
+  }
+  const std::vector<std::string> names{"clean", "refused_1_per_batch", "refused_10_per_batch"};
+  std::size_t dead = 0;
+  auto make = [&](const std::string& table) {
+    return sf::make_sink<Order>(sf::postgres::table{.conninfo = conninfo(), .name = table, .create_table = false},
+                                sf::batch::max_records{kBatch}, sf::retry::none{},
+                                sf::dead_letter::call(count_dead{&dead}));
+  };
+  for (const auto& n : names) {
+    c.exec("DROP TABLE IF EXISTS bench_" + n);
+    c.exec("CREATE TABLE bench_" + n +
+           " (id text NOT NULL, customer text NOT NULL, amount double precision NOT NULL CHECK (amount >= 0), "
+           "ts_ms bigint NOT NULL)");
+  }
+  auto clean = make("bench_" + names[0]), one = make("bench_" + names[1]), ten = make("bench_" + names[2]);
+  const std::array<decltype(clean)*, 3> sinks{&clean, &one, &ten};
+  std::vector<bench::side> sides;
+  for (std::size_t k = 0; k < names.size(); ++k)
+    sides.push_back({names[k], [&, k] {
+                       for (const auto& o : data[k]) sinks[k]->write(o);
+                       sinks[k]->flush();
+                     }, [&, k] { c.exec("TRUNCATE bench_" + names[k]); }});
+  for (auto& s : sides) s.run();
+  if (dead != 2 + 20 || c.count("bench_clean") != static_cast<long long>(kSmall) ||
+      c.count("bench_refused_10_per_batch") != static_cast<long long>(kSmall - 20))
+    bench::fail("the refused rows were not found exactly");
+  for (auto& s : sides) s.after();
+  bench::run_paired(state, sides, static_cast<double>(kSmall), 0, bench::timer::wall);
+  for (auto* s : sinks) s->close();
+  for (const auto& n : names) c.exec("DROP TABLE bench_" + n);
+}
+
 BENCHMARK(BM_pair_eo_postgres)->UseRealTime();
+BENCHMARK(BM_pair_postgres_refused)->UseRealTime();
 BENCHMARK(BM_pair_postgres_insert)->UseRealTime();
 
 }  // namespace

@@ -52,6 +52,10 @@ COMPARISONS = [
      "BM_pair_eo_postgres", "exactly_once", "at_least_once", "items_s", 0.85),
     ("6 PostgreSQL", "postgres::table sink vs one prepared INSERT per row (20,000 rows)", "BM_pair_postgres_insert",
      "sinkforge", "insert_per_row", "items_s", None),
+    ("6 PostgreSQL", "clean batches of 10,000 vs 1 row per batch refused (found by the line COPY names)",
+     "BM_pair_postgres_refused", "clean", "refused_1_per_batch", "items_s", None),
+    ("6 PostgreSQL", "clean batches of 10,000 vs 10 rows per batch refused", "BM_pair_postgres_refused", "clean",
+     "refused_10_per_batch", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).

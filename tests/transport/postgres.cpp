@@ -118,7 +118,7 @@ TEST_CASE("postgres::table: values a column cannot hold are invalid records; the
   for (const auto& d : dead) CHECK(d.kind == sf::failure_kind::invalid_record);
 }
 
-TEST_CASE("postgres::table: rows the server refuses are found by halving the batch; every other row commits") {
+TEST_CASE("postgres::table: rows the server refuses are found by the line COPY names; every other row commits") {
   using namespace pg_alo_test;
   const std::string name = pg_test::unique("refused");
   pg_test::client c;
@@ -138,6 +138,36 @@ TEST_CASE("postgres::table: rows the server refuses are found by halving the bat
   CHECK(dead[2].payload.find("\"id\":500,") != std::string::npos);
   CHECK(dead[2].reason.find("duplicate key") != std::string::npos);
   CHECK(c.scalar("SELECT name FROM \"" + name + "\" WHERE id = 500") == "there before");
+}
+
+TEST_CASE("postgres::table: many refused rows, and refused upserts, are found by halving; the rest commits") {
+  using namespace pg_alo_test;
+  const std::string name = pg_test::unique("refused_many");
+  const std::string upserted = pg_test::unique("refused_upsert");
+  pg_test::client c;
+  for (const auto& t : {name, upserted})
+    c.exec("CREATE TABLE \"" + t + "\" (id bigint PRIMARY KEY, name text NOT NULL, qty integer NOT NULL CHECK (qty > 0))");
+  std::vector<sf::failed_record> dead, dead_upserted;
+  {
+    // 40 refused rows in one batch: the first 8 found by COPY's line, the rest by halving.
+    auto sink = sf::make_sink<Keyed>(table(name), sf::batch::max_records{1000}, collect(dead));
+    // An upsert's refusal comes from INSERT ... SELECT, which names no line: halving only.
+    auto up = sf::make_sink<Keyed>(table(upserted), sf::deliver::idempotent<&Keyed::id>, sf::batch::max_records{1000},
+                                   collect(dead_upserted));
+    for (std::int64_t i = 0; i < 1000; ++i) {
+      sink.write(Keyed{i, "n", i % 25 == 7 ? 0 : 1});
+      up.write(Keyed{i, "n", i % 100 == 42 ? -1 : 1});
+    }
+    sink.close();
+    up.close();
+  }
+  CHECK(c.count(name) == 960);
+  REQUIRE(dead.size() == 40);
+  for (std::size_t k = 0; k < dead.size(); ++k)
+    CHECK(dead[k].payload.find("\"id\":" + std::to_string(7 + 25 * k) + ",") != std::string::npos);
+  CHECK(c.count(upserted) == 990);
+  REQUIRE(dead_upserted.size() == 10);
+  CHECK(dead_upserted[0].reason.find("check constraint") != std::string::npos);
 }
 
 TEST_CASE("postgres::table: a connection the server ends is made again, and the batch is retried") {

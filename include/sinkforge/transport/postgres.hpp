@@ -24,9 +24,9 @@
 // Identifiers are always quoted and values always sent as data, never spliced into SQL.
 //
 // At-least-once: one COPY per batch, a transaction of its own. A row the server refuses (a
-// constraint, a value out of a type's range) fails the COPY; the batch is then split in halves,
-// each in a savepoint, until the refused rows are found: they are reported as invalid records and
-// every other row commits. A lost connection or a busy server is retryable (the sink reconnects);
+// constraint, a value out of a type's range) fails the COPY; the rows are then sent again in
+// savepoints around the refused ones (COPY names the row; without that, halving finds it): they
+// are reported as invalid records and every other row commits. A lost connection or a busy server is retryable (the sink reconnects);
 // a missing privilege or a wrong schema is fatal.
 //
 // deliver::idempotent<&T::key>: rows go through a temporary table into
@@ -212,7 +212,7 @@ class relation {
       if (r.ok()) return send_result::success();
       if (db_.classify_failure(r) != failure_class::invalid_data) return db_.failure("COPY", r);
       ahead_ = "BEGIN; ";
-      return finish(split(buf, index, 0, buf.rows(), invalid));
+      return finish(isolate(buf, index, 0, buf.rows(), invalid, copy_line(r), concat({"postgres: ", db_.error(r)})));
     }
     if (!in_transaction) {
       ahead_ = "BEGIN; ";
@@ -240,10 +240,20 @@ class relation {
     return s;
   }
 
-  // Rows [first, last) in a savepoint; when the server refuses some, each half again. The
-  // savepoint of the whole batch (`whole`) is released with the next statement, not on its own.
+  // Rows [first, last) in a savepoint, then the refused ones found (isolate). The savepoint of the
+  // whole batch (`whole`) is released with the next statement, not on its own.
   send_result part(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
                    std::vector<record_failure>& invalid, bool whole) {
+    std::size_t line = 0;
+    send_result s = attempt(buf, first, last, whole, line);
+    if (s.ok() || s.kind() != failure_kind::invalid_record) return s;
+    return isolate(buf, index, first, last, invalid, line, s.reason());
+  }
+
+  // One try of rows [first, last) in a savepoint. When the server refuses a row, the savepoint is
+  // rolled back, the result is `invalid` with the server's message, and `line` is the refused
+  // row's number in the stream (1-based; 0 when the server does not say).
+  send_result attempt(copy_buffer& buf, std::size_t first, std::size_t last, bool whole, std::size_t& line) {
     result r = apply(take_ahead() + "SAVEPOINT sinkforge_rows; ",
                      whole ? std::string(buf.whole()) : buf.stream(first, last));
     if (r.ok()) {
@@ -260,11 +270,36 @@ class relation {
     if (result back = db_.exec("ROLLBACK TO SAVEPOINT sinkforge_rows; RELEASE SAVEPOINT sinkforge_rows"); !back.ok())
       return db_.failure("ROLLBACK TO SAVEPOINT", back);
     if (cls != failure_class::invalid_data) return db_.failure("COPY", r);
-    if (last - first == 1) {
-      invalid.push_back({index[first], failure_kind::invalid_record, concat({"postgres: ", why})});
-      return send_result::success();
+    line = copy_line(r);
+    return send_result::invalid(concat({"postgres: ", why}));
+  }
+
+  // Rows [first, last) failed (`why`): finds the refused rows; every other row lands. COPY names
+  // the row it refused ("line N"): the rows before it go again, it is reported, and the rows after
+  // it are tried again - at most about two passes over the rows whatever the number refused.
+  // Without a line (an upsert's INSERT, a constraint checked at the end) or after 8 refused rows,
+  // the rows are halved instead: 2 log2(n) tries per refused row.
+  send_result isolate(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
+                      std::vector<record_failure>& invalid, std::size_t line, std::string why) {
+    for (int guided = 0;; ++guided) {
+      if (last - first == 1) {
+        invalid.push_back({index[first], failure_kind::invalid_record, std::move(why)});
+        return send_result::success();
+      }
+      if (line == 0 || line > last - first || guided == 8) return split(buf, index, first, last, invalid);
+      const std::size_t refused = first + line - 1;
+      if (refused > first) {
+        send_result s = part(buf, index, first, refused, invalid, false);
+        if (!s.ok()) return s;
+      }
+      invalid.push_back({index[refused], failure_kind::invalid_record, std::move(why)});
+      first = refused + 1;
+      if (first == last) return send_result::success();
+      line = 0;
+      send_result s = attempt(buf, first, last, false, line);
+      if (s.ok() || s.kind() != failure_kind::invalid_record) return s;
+      why = s.reason();
     }
-    return split(buf, index, first, last, invalid);
   }
 
   send_result split(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::size_t first, std::size_t last,
@@ -273,6 +308,20 @@ class relation {
     send_result a = part(buf, index, first, mid, invalid, false);
     if (!a.ok()) return a;
     return part(buf, index, mid, last, invalid, false);
+  }
+
+  // The row a failed COPY names in its context ("COPY orders, line 4322, column amount: ..."), or 0.
+  static std::size_t copy_line(const result& r) {
+    const char* context = r.get() ? PQresultErrorField(r.get(), PG_DIAG_CONTEXT) : nullptr;
+    if (!context) return 0;
+    const std::string_view c(context);
+    if (!c.starts_with("COPY ")) return 0;
+    const std::size_t at = c.find(", line ");
+    if (at == std::string_view::npos) return 0;
+    std::size_t line = 0;
+    for (std::size_t i = at + 7; i < c.size() && c[i] >= '0' && c[i] <= '9' && line < (std::size_t{1} << 40); ++i)
+      line = line * 10 + static_cast<std::size_t>(c[i] - '0');
+    return line;
   }
 
   // One COPY, straight into the table or, for an upsert, through the staging table; `opening`
