@@ -41,7 +41,6 @@
 // must allow prepared transactions (max_prepared_transactions > 0). transport/postgres_in_doubt.hpp
 // lists and resolves what a sink left prepared, for an operator.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -51,6 +50,7 @@
 #include <utility>
 #include <vector>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
@@ -58,14 +58,14 @@
 #include <sinkforge/transport/concept.hpp>
 #include <sinkforge/transport/detail/postgres_copy.hpp>
 #include <sinkforge/transport/detail/postgres_session.hpp>
+#include <sinkforge/transport/detail/sql.hpp>
 
 namespace sinkforge::inline v1::postgres {
 
 namespace detail {
-template <class P>
-struct is_rows : std::false_type {};
-template <class T>
-struct is_rows<rows<T>> : std::true_type {};
+using sql_detail::is_rows;
+using sql_detail::quote_identifier;
+using sql_detail::storable;
 }  // namespace detail
 
 struct table {
@@ -115,16 +115,6 @@ struct table {
 };
 
 namespace detail {
-
-inline std::string quote_identifier(std::string_view id) {
-  std::string out = "\"";
-  for (const char c : id) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 inline bool valid_sink_name(std::string_view s) noexcept {
   if (s.empty() || s.size() > 100) return false;

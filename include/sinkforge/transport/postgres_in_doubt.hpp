@@ -10,12 +10,12 @@
 // The normal way out is sf::restore with the stored state, which commits what the state names and
 // rolls back the rest; by hand, commit only a checkpoint the checkpoint store recorded.
 #pragma once
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/transport/detail/postgres_session.hpp>

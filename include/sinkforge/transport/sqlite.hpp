@@ -44,27 +44,14 @@
 #include <sinkforge/serialize/detail/json_writer.hpp>
 #include <sinkforge/serialize/detail/text.hpp>
 #include <sinkforge/transport/concept.hpp>
+#include <sinkforge/transport/detail/sql.hpp>
 
 namespace sinkforge::inline v1::sqlite {
 
 namespace detail {
-template <class P>
-struct is_rows : std::false_type {};
-template <class T>
-struct is_rows<rows<T>> : std::true_type {};
-
-template <class M>
-constexpr bool storable() {
-  using namespace reflect;
-  if constexpr (is_optional<M>) {
-    using V = typename optional_traits<M>::value_type;
-    return !is_optional<V> && storable<V>();
-  } else {
-    return boolean<M> || integer<M> || std::is_floating_point_v<M> || std::same_as<M, std::string> ||
-           std::same_as<M, char> || std::is_enum_v<M> || is_sys_time<M> ||
-           std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>;
-  }
-}
+using sql_detail::is_rows;
+using sql_detail::quote_identifier;
+using sql_detail::storable;
 
 template <class M>
 constexpr const char* column_type() {
@@ -76,16 +63,6 @@ constexpr const char* column_type() {
   else if constexpr (std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>)
     return "BLOB";
   else return "INTEGER";
-}
-
-inline std::string quote_identifier(std::string_view id) {
-  std::string out = "\"";
-  for (char c : id) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 inline bool retryable_code(int rc) noexcept {

@@ -22,19 +22,6 @@
 
 namespace sinkforge::inline v1::postgres::detail {
 
-template <class M>
-constexpr bool storable() {
-  using namespace reflect;
-  if constexpr (is_optional<M>) {
-    using V = typename optional_traits<M>::value_type;
-    return !is_optional<V> && storable<V>();
-  } else {
-    return boolean<M> || integer<M> || std::is_floating_point_v<M> || std::same_as<M, std::string> ||
-           std::same_as<M, char> || std::is_enum_v<M> || is_sys_time<M> ||
-           std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>;
-  }
-}
-
 // The integer type a member of type I travels as: the narrowest of int2/int4/int8 that holds
 // every value (uint64 values above INT64_MAX make the record invalid).
 template <class I>
