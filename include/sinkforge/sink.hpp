@@ -323,10 +323,22 @@ struct at_most_once_without_retry {
   }
 };
 
+struct transactions_are_transactional {
+  template <class C>
+  static constexpr bool holds = !capabilities_of<typename C::R::transport_type>.transactions ||
+                                transactional_transport<typename C::R::transport_type>;
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: the transport declares capabilities.transactions but is not a "
+                            "transactional_transport: give it a committable, encode_committable, decode_committable "
+                            "and open_transactional (transport/concept.hpp), or declare transactions = false");
+  }
+};
+
 struct exactly_once_needs_transactions {
   template <class C>
   static constexpr bool holds = C::R::delivery_type::value != guarantee::exactly_once ||
-                                transactional_transport<typename C::R::transport_type>;
+                                capabilities_of<typename C::R::transport_type>.transactions;
   template <class C>
   static void fail() {
     static_assert(holds<C>, "sinkforge::make_sink: deliver::exactly_once needs a transport that can do two-phase "
@@ -496,7 +508,7 @@ using all = rule_list<
     transport_movable, serializer_encodes_record, serializer_fits_transport, transport_stores_record,
     partitioner_reads_record, connection_sends_batches, batching_hooks, retry_hooks, delivery_names_guarantee,
     idempotent_key_is_a_member, at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
-    exactly_once_needs_transactions, exactly_once_connection, concurrency_hooks, exactly_once_synchronous,
+    transactions_are_transactional, exactly_once_needs_transactions, exactly_once_connection, concurrency_hooks, exactly_once_synchronous,
     async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
     clock_now_type, clock_hooks, error_handler_hooks>;
 

@@ -87,6 +87,16 @@ struct wall_clock {
   void sleep_for(std::chrono::nanoseconds) const {}
 };
 
+// A transport that says it can commit atomically but has none of the two-phase-commit members.
+struct claims_transactions {
+  using policy_family = sf::family::transport;
+  static constexpr sf::transport_capabilities capabilities{.transactions = true};
+  template <class K, class P>
+  sf::send_result send(const sf::record_batch<K, P>&) {
+    return sf::send_result::success();
+  }
+};
+
 }  // namespace cases
 
 // What a program does with a sink after making it.
@@ -198,6 +208,12 @@ void compose() {
 #if defined(CASE_exactly_once_without_two_phase_commit)
 // expect error: deliver::exactly_once needs a transport that can do two-phase commit
   auto s = sf::make_sink<cases::Flat>(sf::memory::buffer{}, sf::deliver::exactly_once);
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_transactions_without_two_phase_commit)
+// expect error: the transport declares capabilities.transactions but is not a transactional_transport
+  auto s = sf::make_sink<cases::Flat>(cases::claims_transactions{}, sf::deliver::exactly_once);
   USE_SINK(s, cases::Flat);
 #endif
 

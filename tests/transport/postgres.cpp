@@ -244,3 +244,11 @@ TEST_CASE("postgres::table: configuration errors name the field and never show t
                                                                 .name = name}),
                        doctest::Contains("SSL"), sf::config_error);
 }
+
+TEST_CASE("postgres::table capabilities are what docs/databases.md lists") {
+  constexpr auto c = sf::capabilities_of<sf::postgres::table>;
+  static_assert(c.upsert && !c.remove && c.transactions && !c.schema_evolution);
+  static_assert(c.loading == sf::loading_model::bulk && c.min_batch == 1000 && c.max_batch == 0);
+  static_assert(c.max_concurrent_sends == 1);
+  CHECK(c.min_batch == 1000);
+}

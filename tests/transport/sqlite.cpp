@@ -176,3 +176,41 @@ TEST_CASE("sqlite::table through the async frontend with fault injection on top"
   CHECK(failures > 0);
   CHECK(query(path, "SELECT count(*), sum(id) FROM k")[0] == std::vector<std::string>{"1000", "499500"});
 }
+
+namespace capabilities_test {
+struct legacy {
+  using policy_family = sf::family::transport;
+  static constexpr bool upserts = true;
+  static constexpr std::size_t max_concurrent_sends = 4;
+};
+}  // namespace capabilities_test
+
+// The capabilities docs/databases.md lists, value for value: a change to one fails here first.
+TEST_CASE("transport capabilities are what docs/databases.md lists") {
+  using sf::loading_model;
+  constexpr auto memory = sf::capabilities_of<sf::memory::buffer>;
+  static_assert(!memory.upsert && !memory.remove && !memory.transactions && !memory.schema_evolution);
+  static_assert(memory.loading == loading_model::append && memory.min_batch == 1 && memory.max_batch == 0);
+  static_assert(memory.max_concurrent_sends == std::numeric_limits<std::size_t>::max());
+  constexpr auto stream = sf::capabilities_of<sf::stream::ostream>;
+  static_assert(!stream.upsert && !stream.transactions && stream.loading == loading_model::append);
+  static_assert(stream.max_concurrent_sends == 1);
+  for (const auto c : {sf::capabilities_of<sf::file::append>, sf::capabilities_of<sf::file::rotating>}) {
+    CHECK(!c.upsert);
+    CHECK(!c.remove);
+    CHECK(c.transactions);
+    CHECK(c.loading == loading_model::append);
+    CHECK(c.max_concurrent_sends == 1);
+  }
+  constexpr auto table = sf::capabilities_of<sf::sqlite::table>;
+  static_assert(table.upsert && !table.remove && table.transactions && !table.schema_evolution);
+  static_assert(table.loading == loading_model::statement && table.min_batch == 1 && table.max_batch == 0);
+  static_assert(table.max_concurrent_sends == 1);
+  // faulty<Inner> passes everything through but two-phase commit.
+  constexpr auto faulty = sf::capabilities_of<sf::testing::faulty<sf::sqlite::table>>;
+  static_assert(faulty.upsert && !faulty.transactions && faulty.loading == loading_model::statement);
+  // A transport of a program's own, declaring none: read from its older members.
+  using capabilities_test::legacy;
+  static_assert(sf::capabilities_of<legacy>.upsert && sf::capabilities_of<legacy>.max_concurrent_sends == 4);
+  static_assert(!sf::capabilities_of<legacy>.transactions);
+}

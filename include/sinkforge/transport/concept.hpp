@@ -12,7 +12,7 @@
 //   template <class P> static constexpr bool accepts_payload      which serializers fit
 //   template <class T> static consteval void check_record()       static_asserts on the record type
 //   using default_serializer = ...;                               when none is given
-//   static constexpr std::size_t max_concurrent_sends             1 unless sends may overlap
+//   static constexpr transport_capabilities capabilities          what it can do (capabilities.hpp)
 #pragma once
 #include <concepts>
 #include <cstdint>
@@ -26,6 +26,7 @@
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/policy.hpp>
 #include <sinkforge/record_batch.hpp>
+#include <sinkforge/transport/capabilities.hpp>
 
 namespace sinkforge::inline v1 {
 
@@ -42,7 +43,7 @@ struct transport_context {
   record_boundary boundary;   // how the serializer ends a record (for repairing torn files)
   void* notice_target = nullptr;
   void (*notice_fn)(void*, transport_notice&&) = nullptr;
-  // Under deliver::idempotent, for a transport that upserts (`upserts = true`): the key column.
+  // Under deliver::idempotent, for a transport that upserts (capabilities.upsert): the key column.
   const char* upsert_key = nullptr;
 
   void notice(transport_notice&& n) const {
@@ -82,19 +83,6 @@ template <class Tr, class T>
 inline constexpr bool transport_accepts_record = [] {
   if constexpr (requires { Tr::template accepts_record<T>; }) return Tr::template accepts_record<T>;
   else return true;
-}();
-
-// Whether the transport writes by key (an upsert), so that deliver::idempotent needs no window.
-template <class Tr>
-inline constexpr bool transport_upserts = [] {
-  if constexpr (requires { Tr::upserts; }) return bool{Tr::upserts};
-  else return false;
-}();
-
-template <class Tr>
-inline constexpr std::size_t max_concurrent_sends = [] {
-  if constexpr (requires { Tr::max_concurrent_sends; }) return std::size_t{Tr::max_concurrent_sends};
-  else return std::size_t{1};
 }();
 
 // The serializer a transport declares as its default, or void when it declares none.
@@ -155,6 +143,29 @@ concept transactional_connection =
       { c.staged() } -> std::same_as<std::vector<std::uint64_t>>;
       { cc.scope() } -> std::convertible_to<std::string_view>;
     };
+
+// A transport's capabilities: what it declares, or what its older declarations (`upserts`,
+// `max_concurrent_sends`, a committable) say. A declaration of `transactions` must come with the
+// two-phase-commit members (the rule transactions_are_transactional checks it with a message).
+template <class Tr>
+inline constexpr transport_capabilities capabilities_of = [] {
+  if constexpr (requires { Tr::capabilities; }) {
+    return transport_capabilities{Tr::capabilities};
+  } else {
+    transport_capabilities c;
+    if constexpr (requires { Tr::upserts; }) c.upsert = bool{Tr::upserts};
+    if constexpr (requires { Tr::max_concurrent_sends; }) c.max_concurrent_sends = std::size_t{Tr::max_concurrent_sends};
+    c.transactions = transactional_transport<Tr>;
+    return c;
+  }
+}();
+
+// Whether the transport writes by key (an upsert), so that deliver::idempotent needs no window.
+template <class Tr>
+inline constexpr bool transport_upserts = capabilities_of<Tr>.upsert;
+
+template <class Tr>
+inline constexpr std::size_t max_concurrent_sends = capabilities_of<Tr>.max_concurrent_sends;
 
 namespace transport_detail {
 template <class Tr, class T, class P, bool Transactional>

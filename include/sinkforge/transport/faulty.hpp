@@ -23,7 +23,12 @@ struct faulty {
   using policy_family = family::transport;
   template <class P>
   static constexpr bool accepts_payload = transport_accepts_payload<Inner, P>;
-  static constexpr std::size_t max_concurrent_sends = sinkforge::max_concurrent_sends<Inner>;
+  // As Inner, except two-phase commit, which it does not pass through.
+  static constexpr transport_capabilities capabilities = [] {
+    transport_capabilities c = capabilities_of<Inner>;
+    c.transactions = false;
+    return c;
+  }();
 
   template <class T>
   static constexpr bool accepts_record = transport_accepts_record<Inner, T>;

@@ -29,6 +29,7 @@ namespace sinkforge::inline v1::file {
 
 struct append {
   using policy_family = family::transport;
+  static constexpr transport_capabilities capabilities{.transactions = true, .loading = loading_model::append};
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 

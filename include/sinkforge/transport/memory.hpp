@@ -35,7 +35,8 @@ struct stored_batch {
 class buffer {
  public:
   using policy_family = family::transport;
-  static constexpr std::size_t max_concurrent_sends = std::numeric_limits<std::size_t>::max();
+  static constexpr transport_capabilities capabilities{.max_concurrent_sends =
+                                                           std::numeric_limits<std::size_t>::max()};
 
   template <class K>
   send_result send(const record_batch<K, byte_records>& b) {

@@ -13,6 +13,7 @@ namespace sinkforge::inline v1::stream {
 
 struct ostream {
   using policy_family = family::transport;
+  static constexpr transport_capabilities capabilities{.loading = loading_model::append};
   template <class P>
   static constexpr bool accepts_payload = std::is_same_v<P, byte_records>;
 

@@ -71,7 +71,9 @@ using sql_detail::storable;
 struct table {
   using policy_family = family::transport;
   using default_serializer = serialize::columns;
-  static constexpr bool upserts = true;
+  // Below 1,000 rows a COPY's round trip costs more than its rows (bench/README.md, section 6).
+  static constexpr transport_capabilities capabilities{
+      .upsert = true, .transactions = true, .loading = loading_model::bulk, .min_batch = 1000};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 

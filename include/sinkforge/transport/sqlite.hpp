@@ -84,7 +84,8 @@ struct table {
   using default_serializer = serialize::columns;
   // Under deliver::idempotent<&T::key> rows are upserted: a unique index on the key column, and
   // INSERT ... ON CONFLICT (key) DO UPDATE SET every other column.
-  static constexpr bool upserts = true;
+  static constexpr transport_capabilities capabilities{
+      .upsert = true, .transactions = true, .loading = loading_model::statement};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 
