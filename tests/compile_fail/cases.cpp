@@ -35,9 +35,19 @@ struct Tagged {
   BOOST_HANA_DEFINE_STRUCT(Tagged, (std::int64_t, id), (std::vector<int>, tags));
 };
 
-// A nested struct member: JSON can write it, SQLite columns cannot.
+// A nested struct member: JSON can write it (and SQL columns hold it as JSON), CSV cannot.
 struct Nested {
   BOOST_HANA_DEFINE_STRUCT(Nested, (std::int64_t, id), (Flat, inner));
+};
+
+// A container of pointers: no JSON, so no column.
+struct Pointers {
+  BOOST_HANA_DEFINE_STRUCT(Pointers, (std::int64_t, id), (std::vector<const int*>, refs));
+};
+
+// A view into memory the record does not own: no column may keep it.
+struct Viewed {
+  BOOST_HANA_DEFINE_STRUCT(Viewed, (std::int64_t, id), (std::string_view, name));
 };
 
 // Not adapted with Boost.Hana: no serializer can see its members.
@@ -305,16 +315,16 @@ void compose() {
   USE_SINK(s, cases::Flat);
 #endif
 
-#if defined(CASE_sqlite_container_member)
+#if defined(CASE_sqlite_container_of_pointers)
 // expect error: sinkforge::sqlite::table cannot store this record type
-  auto s = sf::make_sink<cases::Tagged>(sf::sqlite::table{.path = "t.db", .name = "tagged"});
-  USE_SINK(s, cases::Tagged);
+  auto s = sf::make_sink<cases::Pointers>(sf::sqlite::table{.path = "t.db", .name = "pointers"});
+  USE_SINK(s, cases::Pointers);
 #endif
 
-#if defined(CASE_sqlite_nested_struct)
+#if defined(CASE_sqlite_string_view_member)
 // expect error: sinkforge::sqlite::table cannot store this record type
-  auto s = sf::make_sink<cases::Nested>(sf::sqlite::table{.path = "t.db", .name = "nested"});
-  USE_SINK(s, cases::Nested);
+  auto s = sf::make_sink<cases::Viewed>(sf::sqlite::table{.path = "t.db", .name = "viewed"});
+  USE_SINK(s, cases::Viewed);
 #endif
 
 #if defined(CASE_byte_serializer_with_sqlite)

@@ -245,6 +245,37 @@ TEST_CASE("postgres::table: configuration errors name the field and never show t
                        doctest::Contains("SSL"), sf::config_error);
 }
 
+namespace pg_json_test {
+struct Address {
+  BOOST_HANA_DEFINE_STRUCT(Address, (std::string, city), (std::optional<std::string>, zip));
+};
+struct Customer {
+  BOOST_HANA_DEFINE_STRUCT(Customer, (std::int64_t, id), (Address, home), (std::vector<Address>, history),
+                           (std::vector<double>, scores), (std::optional<Address>, work));
+};
+}  // namespace pg_json_test
+
+TEST_CASE("postgres::table stores nested structs and containers as jsonb; a non-finite number inside is invalid") {
+  using namespace pg_json_test;
+  const std::string name = pg_test::unique("json");
+  std::vector<sf::failed_record> dead;
+  {
+    auto sink = sf::make_sink<Customer>(pg_alo_test::table(name), sf::batch::max_records{10}, pg_alo_test::collect(dead));
+    sink.write(Customer{1, {"Oslo", "0150"}, {{"Bergen", std::nullopt}}, {0.5, -2.0}, std::nullopt});
+    sink.write(Customer{2, {"Zoë \"q\"", std::nullopt}, {}, {std::numeric_limits<double>::infinity()}, Address{"x", "1"}});
+    sink.write(Customer{3, {"Tromsø", "9008"}, {}, {}, Address{"Bodø", std::nullopt}});
+    sink.close();
+  }
+  pg_test::client c;
+  CHECK(c.scalar("SELECT data_type FROM information_schema.columns WHERE table_name = '" + name +
+                 "' AND column_name = 'home'") == "jsonb");
+  CHECK(c.rows("SELECT id, home->>'city', history->0->>'city', history->0->'zip', scores, work->>'city' FROM \"" +
+               name + "\" ORDER BY id") ==
+        std::vector<std::string>{"1|Oslo|Bergen|null|[0.5, -2]|NULL", "3|Tromsø|NULL|NULL|[]|Bodø"});
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].reason.find("'scores' cannot be stored") != std::string::npos);
+}
+
 TEST_CASE("postgres::table capabilities are what docs/databases.md lists") {
   constexpr auto c = sf::capabilities_of<sf::postgres::table>;
   static_assert(c.upsert && !c.remove && c.transactions && !c.schema_evolution);

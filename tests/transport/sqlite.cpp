@@ -177,6 +177,38 @@ TEST_CASE("sqlite::table through the async frontend with fault injection on top"
   CHECK(query(path, "SELECT count(*), sum(id) FROM k")[0] == std::vector<std::string>{"1000", "499500"});
 }
 
+namespace sqlite_json_test {
+struct Address {
+  BOOST_HANA_DEFINE_STRUCT(Address, (std::string, city), (std::optional<std::string>, zip));
+};
+struct Customer {
+  BOOST_HANA_DEFINE_STRUCT(Customer, (std::int64_t, id), (Address, home), (std::vector<int>, tags),
+                           (std::optional<Address>, work));
+};
+}  // namespace sqlite_json_test
+
+TEST_CASE("sqlite::table stores nested structs and containers as JSON text that json_extract reads") {
+  using sqlite_json_test::Address;
+  using sqlite_json_test::Customer;
+  const auto path = (test::fresh_dir("sqlite-json") / "t.db").string();
+  std::vector<sf::failed_record> dead;
+  {
+    auto sink = sf::make_sink<Customer>(
+        sf::sqlite::table{.path = path, .name = "customers"}, sf::batch::max_records{10},
+        sf::dead_letter::call([&](std::vector<sf::failed_record>&& r) { dead.insert(dead.end(), r.begin(), r.end()); }));
+    sink.write(Customer{1, {"Oslo", "0150"}, {1, 2}, std::nullopt});
+    sink.write(Customer{2, {"bad \xc3\x28", std::nullopt}, {}, std::nullopt});  // invalid UTF-8 inside
+    sink.write(Customer{3, {"Bodø", std::nullopt}, {}, Address{"Tromsø", "9008"}});
+    sink.close();
+  }
+  CHECK(query(path, "SELECT id, json_extract(home, '$.city'), json_extract(home, '$.zip'), tags, "
+                    "json_extract(work, '$.city') FROM customers ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"1", "Oslo", "0150", "[1,2]", "NULL"}, {"3", "Bodø", "NULL", "[]", "Tromsø"}});
+  CHECK(query(path, "SELECT type FROM pragma_table_info('customers') WHERE name = 'home'")[0][0] == "TEXT");
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].reason.find("'home' cannot be stored") != std::string::npos);
+}
+
 namespace capabilities_test {
 struct legacy {
   using policy_family = sf::family::transport;

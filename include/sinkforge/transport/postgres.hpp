@@ -20,6 +20,8 @@
 //                               is declared
 //   system_clock time point     timestamp with time zone (microseconds: finer parts are cut)
 //   std::vector<std::byte>      bytea     (also std::vector<unsigned char>)
+//   nested struct, sequence, map jsonb    (as serialize::json writes it; invalid UTF-8 or a
+//                               non-finite number makes the record invalid)
 //   std::optional<X>            X, nullable; every other column is NOT NULL
 // Identifiers are always quoted and values always sent as data, never spliced into SQL.
 //
@@ -86,8 +88,8 @@ struct table {
     static_assert(accepts_record<T>,
                   "sinkforge::postgres::table cannot store this record type: every member must be bool, an "
                   "integer, floating point, std::string, char, an enum, a system_clock time point, "
-                  "std::vector<std::byte>, or std::optional of one of these (flatten nested structs and "
-                  "containers, or write them with a byte transport and serialize::json)");
+                  "std::vector<std::byte>, a struct or container serialize::json can write (stored as jsonb), "
+                  "or std::optional of one of these (a pointer, std::string_view or a nested optional is not)");
   }
 
   std::string conninfo{};  // libpq key=value string or postgresql:// URI (see above)

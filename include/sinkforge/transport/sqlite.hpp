@@ -8,6 +8,8 @@
 //   enums                   INTEGER, or TEXT when sinkforge_enum_name(E) is declared
 //   system_clock time point TEXT, RFC 3339 UTC ("2026-11-23T09:18:45.123Z"; sorts by time)
 //   std::vector<std::byte>  BLOB     (also std::vector<unsigned char>)
+//   nested struct, sequence, map  TEXT holding JSON (as serialize::json writes it; invalid UTF-8 or
+//                           a non-finite number makes the record invalid)
 //   std::optional<X>        X, nullable; every other column is NOT NULL
 // Identifiers are always quoted and values always bound, never spliced into SQL.
 //
@@ -60,8 +62,8 @@ constexpr const char* column_type() {
   else if constexpr (std::is_floating_point_v<M>) return "REAL";
   else if constexpr (std::same_as<M, std::string> || std::same_as<M, char> || is_sys_time<M> || named_enum<M>)
     return "TEXT";
-  else if constexpr (std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>)
-    return "BLOB";
+  else if constexpr (sql_detail::byte_vector<M>()) return "BLOB";
+  else if constexpr (sql_detail::json_column<M>()) return "TEXT";  // JSON: json_extract() reads it
   else return "INTEGER";
 }
 
@@ -98,8 +100,8 @@ struct table {
     static_assert(accepts_record<T>,
                   "sinkforge::sqlite::table cannot store this record type: every member must be bool, an "
                   "integer, floating point, std::string, char, an enum, a system_clock time point, "
-                  "std::vector<std::byte>, or std::optional of one of these (flatten nested structs and "
-                  "containers, or write them with a byte transport and serialize::json)");
+                  "std::vector<std::byte>, a struct or container serialize::json can write (stored as JSON), "
+                  "or std::optional of one of these (a pointer, std::string_view or a nested optional is not)");
   }
 
   std::string path{};
@@ -426,6 +428,10 @@ class table::connection {
     } else if constexpr (is_sys_time<M>) {
       scratch_.clear();
       if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
+      return sqlite3_bind_text64(insert, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+             SQLITE_OK;
+    } else if constexpr (sql_detail::json_column<M>()) {
+      if (!sql_detail::write_json_column(scratch_, v)) return false;
       return sqlite3_bind_text64(insert, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
              SQLITE_OK;
     } else {

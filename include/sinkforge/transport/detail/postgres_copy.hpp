@@ -19,6 +19,7 @@
 #include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/detail/text.hpp>
+#include <sinkforge/transport/detail/sql.hpp>
 
 namespace sinkforge::inline v1::postgres::detail {
 
@@ -38,8 +39,8 @@ constexpr const char* column_type() {
   else if constexpr (std::is_floating_point_v<M>) return sizeof(M) == 4 ? "real" : "double precision";
   else if constexpr (std::same_as<M, std::string> || std::same_as<M, char> || named_enum<M>) return "text";
   else if constexpr (is_sys_time<M>) return "timestamp with time zone";
-  else if constexpr (std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>)
-    return "bytea";
+  else if constexpr (sql_detail::byte_vector<M>()) return "bytea";
+  else if constexpr (sql_detail::json_column<M>()) return "jsonb";
   else if constexpr (std::is_enum_v<M>) return column_type<std::underlying_type_t<M>>();
   else if constexpr (sizeof(wire_integer<M>) == 2) return "smallint";
   else if constexpr (sizeof(wire_integer<M>) == 4) return "integer";
@@ -172,6 +173,13 @@ class copy_buffer {
       return value(static_cast<std::underlying_type_t<M>>(v));
     } else if constexpr (is_sys_time<M>) {
       return timestamp(v);
+    } else if constexpr (sql_detail::json_column<M>()) {
+      // jsonb's binary form: a version byte (1), then the JSON text.
+      if (!sql_detail::write_json_column(json_, v)) return false;
+      put_be(static_cast<std::int32_t>(json_.size() + 1));
+      bytes_ += '\1';
+      bytes_.append(json_.data(), json_.size());
+      return true;
     } else {
       raw(v.data(), v.size());
       return true;
@@ -222,6 +230,7 @@ class copy_buffer {
 
   std::string bytes_;
   std::string framed_;
+  byte_buffer json_;
   std::vector<std::size_t> row_starts_;
 };
 
