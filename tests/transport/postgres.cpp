@@ -202,6 +202,29 @@ TEST_CASE("postgres::table under deliver::idempotent: the last row of a key wins
         std::vector<std::string>{"0|v8|8", "1|v9|9", "2|v6|6", "3|v7|7"});
 }
 
+TEST_CASE("postgres::table: a table missing a column is refused, or given it when asked (add_missing_columns)") {
+  using namespace pg_alo_test;
+  const std::string name = pg_test::unique("evolve");
+  pg_test::client c;
+  c.exec("CREATE TABLE \"" + name + "\" (id bigint NOT NULL)");
+  c.exec("INSERT INTO \"" + name + "\" VALUES (7)");
+  CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(table(name)),
+                       doctest::Contains("has no column \"name\" (add it, or set add_missing_columns)"),
+                       sf::config_error);
+  {
+    auto cfg = table(name);
+    cfg.add_missing_columns = true;
+    auto sink = sf::make_sink<Keyed>(cfg);
+    sink.write(Keyed{8, "added", 3});
+    sink.close();
+  }
+  CHECK(c.rows("SELECT id, name, qty FROM \"" + name + "\" ORDER BY id") ==
+        std::vector<std::string>{"7|NULL|NULL", "8|added|3"});
+  CHECK(c.rows("SELECT column_name || ' ' || data_type || ' ' || is_nullable FROM information_schema.columns "
+               "WHERE table_name = '" + name + "' ORDER BY ordinal_position") ==
+        std::vector<std::string>{"id bigint NO", "name text YES", "qty integer YES"});
+}
+
 TEST_CASE("postgres::table: configuration errors name the field and never show the password") {
   using namespace pg_alo_test;
   const std::string name = pg_test::unique("config");
@@ -278,7 +301,7 @@ TEST_CASE("postgres::table stores nested structs and containers as jsonb; a non-
 
 TEST_CASE("postgres::table capabilities are what docs/databases.md lists") {
   constexpr auto c = sf::capabilities_of<sf::postgres::table>;
-  static_assert(c.upsert && !c.remove && c.transactions && !c.schema_evolution);
+  static_assert(c.upsert && !c.remove && c.transactions && c.schema_evolution);
   static_assert(c.loading == sf::loading_model::bulk && c.min_batch == 1000 && c.max_batch == 0);
   static_assert(c.max_concurrent_sends == 1);
   CHECK(c.min_batch == 1000);

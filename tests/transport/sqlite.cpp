@@ -152,8 +152,23 @@ TEST_CASE("sqlite::table: configuration errors name the field") {
     sqlite3_close(db);
   }
   CHECK_THROWS_WITH_AS(sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "other"}),
-                       "sinkforge: invalid configuration: sqlite::table.name: table 'other' has no column 'name'",
+                       "sinkforge: invalid configuration: sqlite::table.name: table 'other' has no column 'name' "
+                       "(add it, or set add_missing_columns)",
                        sf::config_error);
+  // Asked to, the sink adds the column (nullable: the row already there has no name).
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "INSERT INTO other VALUES (7)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto sink = sf::make_sink<Keyed>(sf::sqlite::table{.path = path, .name = "other", .add_missing_columns = true});
+    sink.write(Keyed{8, "added"});
+    sink.close();
+  }
+  CHECK(query(path, "SELECT id, name FROM other ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"7", "NULL"}, {"8", "added"}});
+  CHECK(query(path, "SELECT type, \"notnull\" FROM pragma_table_info('other') WHERE name = 'name'")[0] ==
+        std::vector<std::string>{"TEXT", "0"});
 }
 
 TEST_CASE("sqlite::table through the async frontend with fault injection on top") {
@@ -235,7 +250,7 @@ TEST_CASE("transport capabilities are what docs/databases.md lists") {
     CHECK(c.max_concurrent_sends == 1);
   }
   constexpr auto table = sf::capabilities_of<sf::sqlite::table>;
-  static_assert(table.upsert && !table.remove && table.transactions && !table.schema_evolution);
+  static_assert(table.upsert && !table.remove && table.transactions && table.schema_evolution);
   static_assert(table.loading == loading_model::statement && table.min_batch == 1 && table.max_batch == 0);
   static_assert(table.max_concurrent_sends == 1);
   // faulty<Inner> passes everything through but two-phase commit.

@@ -75,7 +75,8 @@ struct table {
   using default_serializer = serialize::columns;
   // Below 1,000 rows a COPY's round trip costs more than its rows (bench/README.md, section 6).
   static constexpr transport_capabilities capabilities{
-      .upsert = true, .transactions = true, .loading = loading_model::bulk, .min_batch = 1000};
+      .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::bulk,
+      .min_batch = 1000};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 
@@ -96,6 +97,9 @@ struct table {
   std::string name{};      // the table
   std::string schema{};    // empty: the first schema of the search_path
   bool create_table = true;
+  // An existing table without a column for some member gets it (ALTER TABLE ADD COLUMN, nullable:
+  // the rows already there have no value); otherwise make_sink refuses the table.
+  bool add_missing_columns = false;
   // Under exactly_once: names the sink's prepared transactions ('sinkforge:<sink_name>:<id>') and
   // its rows in sinkforge_checkpoints. Letters, digits, '_', '-' and '.'; empty: the table's name.
   // Two sinks writing to one database need different names.
@@ -248,8 +252,9 @@ class relation {
   // rolled back, the result is `invalid` with the server's message, and `line` is the refused
   // row's number in the stream (1-based; 0 when the server does not say).
   send_result attempt(copy_buffer& buf, std::size_t first, std::size_t last, bool whole, std::size_t& line) {
-    result r = apply(take_ahead() + "SAVEPOINT sinkforge_rows; ",
-                     whole ? std::string(buf.whole()) : buf.stream(first, last));
+    std::string some;  // a run of rows needs a stream of its own; the whole batch is sent in place
+    const std::string_view stream = whole ? buf.whole() : std::string_view(some = buf.stream(first, last));
+    result r = apply(take_ahead() + "SAVEPOINT sinkforge_rows; ", stream);
     if (r.ok()) {
       if (whole) {
         ahead_ = "RELEASE SAVEPOINT sinkforge_rows; ";
@@ -351,8 +356,15 @@ class relation {
       int found = -1;
       for (int i = 0; i < r.rows() && found < 0; ++i)
         if (r.value(i, 0) == c.name) found = i;
-      if (found < 0)
-        throw config_error("postgres::table.name", concat({"table ", qualified_, " has no column \"", c.name, "\""}));
+      if (found < 0) {
+        if (!cfg_.add_missing_columns)
+          throw config_error("postgres::table.name", concat({"table ", qualified_, " has no column \"", c.name,
+                                                             "\" (add it, or set add_missing_columns)"}));
+        result added = db_.exec(
+            concat({"ALTER TABLE ", qualified_, " ADD COLUMN IF NOT EXISTS ", quote_identifier(c.name), " ", c.type}));
+        if (!added.ok()) throw config_error("postgres::table.add_missing_columns", db_.error(added));
+        continue;
+      }
       if (!same_wire_type(c.type, r.value(found, 1)))
         throw config_error("postgres::table.name",
                            concat({"column \"", c.name, "\" of ", qualified_, " is ", r.value(found, 1),

@@ -25,6 +25,7 @@
 // (sink.resume_point()). `synchronous = NORMAL` is raised to FULL, so a checkpoint is durable
 // before the caller's checkpoint store records it; OFF is refused.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -87,7 +88,7 @@ struct table {
   // Under deliver::idempotent<&T::key> rows are upserted: a unique index on the key column, and
   // INSERT ... ON CONFLICT (key) DO UPDATE SET every other column.
   static constexpr transport_capabilities capabilities{
-      .upsert = true, .transactions = true, .loading = loading_model::statement};
+      .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::statement};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value;
 
@@ -107,6 +108,9 @@ struct table {
   std::string path{};
   std::string name{};  // the table
   bool create_table = true;
+  // An existing table without a column for some member gets it (ALTER TABLE ADD COLUMN, nullable:
+  // the rows already there have no value); otherwise make_sink refuses the table.
+  bool add_missing_columns = false;
   std::string journal_mode = "WAL";
   std::string synchronous = "NORMAL";
   std::chrono::milliseconds busy_timeout = std::chrono::seconds{5};
@@ -135,8 +139,8 @@ using sinkforge::detail::concat;
 // Kept out of the class template so that each record type instantiates only its row binding.
 class database {
  public:
-  database(const table& cfg, std::string_view create_sql, const char* const* columns, std::size_t column_count,
-           const char* upsert_key = nullptr)
+  database(const table& cfg, std::string_view create_sql, const char* const* columns, const char* const* types,
+           std::size_t column_count, const char* upsert_key = nullptr)
       : cfg_(cfg) {
     if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
     if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
@@ -148,7 +152,7 @@ class database {
       if (cfg_.create_table)
         exec(concat({"CREATE TABLE IF NOT EXISTS ", quote_identifier(cfg_.name), " (", create_sql, ")"}),
              "sqlite::table.name");
-      check_columns(columns, column_count);
+      check_columns(columns, types, column_count);
       if (upsert_key) create_key_index(upsert_key);
       prepare_insert(columns, column_count, upsert_key);
     } catch (...) {
@@ -237,7 +241,7 @@ class database {
     }
   }
 
-  void check_columns(const char* const* columns, std::size_t column_count) {
+  void check_columns(const char* const* columns, const char* const* types, std::size_t column_count) {
     sqlite3_stmt* info = nullptr;
     if (sqlite3_prepare_v2(db_, "SELECT name FROM pragma_table_info(?1)", -1, &info, nullptr) != SQLITE_OK)
       throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
@@ -252,9 +256,13 @@ class database {
     for (std::size_t c = 0; c < column_count; ++c) {
       bool found = false;
       for (const auto& h : have) found |= sqlite3_stricmp(h.c_str(), columns[c]) == 0;
-      if (!found)
-        throw config_error("sqlite::table.name",
-                           concat({"table '", cfg_.name, "' has no column '", columns[c], "'"}));
+      if (found) continue;
+      if (!cfg_.add_missing_columns)
+        throw config_error("sqlite::table.name", concat({"table '", cfg_.name, "' has no column '", columns[c],
+                                                         "' (add it, or set add_missing_columns)"}));
+      exec(concat({"ALTER TABLE ", quote_identifier(cfg_.name), " ADD COLUMN ", quote_identifier(columns[c]), " ",
+                   types[c]}),
+           "sqlite::table.add_missing_columns");
     }
   }
 
@@ -316,7 +324,7 @@ template <class T>
 class table::connection {
  public:
   explicit connection(const table& cfg, const char* upsert_key = nullptr)
-      : db_(cfg, column_definitions(), column_names.data(), column_names.size(), upsert_key) {}
+      : db_(cfg, column_definitions(), column_names.data(), column_types().data(), column_names.size(), upsert_key) {}
 
   template <class K>
   send_result send(const record_batch<K, rows<T>>& b) {
@@ -373,6 +381,15 @@ class table::connection {
 
  private:
   static constexpr auto column_names = reflect::member_names<T>();
+
+  static std::array<const char*, column_names.size()> column_types() {
+    std::array<const char*, column_names.size()> types{};
+    std::size_t i = 0;
+    boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+      types[i++] = detail::column_type<std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>>();
+    });
+    return types;
+  }
 
   // "\"id\" TEXT NOT NULL, \"amount\" REAL NOT NULL, ..." from the type map above.
   static std::string column_definitions() {
