@@ -40,7 +40,9 @@ class private_server {
     const char* script = std::getenv("SINKFORGE_POSTGRES_SCRIPT");
     REQUIRE_MESSAGE((script && *script), "SINKFORGE_POSTGRES_SCRIPT is not set (tests/CMakeLists.txt sets it)");
     script_ = script;
-    dir_ = (fs::current_path() / "transport-tmp" / name).string();
+    // Directly under /tmp: the server runs as `postgres`, which must reach its folder, and a build
+    // tree may sit below a home directory no other user can enter.
+    dir_ = "/tmp/sinkforge-" + name + "-" + std::to_string(::getpid());
     run("stop");  // a crashed run's
     // Durable: with synchronous_commit off, a crash may lose commits the server acknowledged.
     REQUIRE(std::system(("SINKFORGE_PG_SINGLE=1 SINKFORGE_PG_DURABLE=1 bash '" + script_ + "' start '" + dir_ +
