@@ -168,6 +168,26 @@ TEST_CASE("exactly_once postgres::table: a connection lost inside a checkpoint a
   CHECK(c.count(name) == 0);
 }
 
+TEST_CASE("exactly_once postgres::table: a connection lost between checkpoints costs a retry, not the sink") {
+  using namespace eo_pg_test;
+  const std::string name = pg_test::unique("eo_between");
+  pg_test::client c;
+  auto sink = sf::make_sink<Item>(
+      sf::postgres::table{.conninfo = pg_test::conninfo() + " application_name=" + name, .name = name},
+      sf::deliver::exactly_once, sf::batch::max_records{5}, sf::restore(std::nullopt),
+      sf::retry::fixed{.max_attempts = 3, .delay = std::chrono::milliseconds{1}});
+  for (std::int64_t i = 0; i < 5; ++i) sink.write(item(i));
+  sink.prepare_checkpoint(1, "5");
+  sink.commit_checkpoint(1);
+  CHECK(c.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + name +
+                 "'") == "1");
+  for (std::int64_t i = 5; i < 15; ++i) sink.write(item(i));  // the first batch finds the link gone
+  sink.prepare_checkpoint(2, "15");
+  sink.commit_checkpoint(2);
+  sink.close("15");
+  CHECK(c.ids(name) == pg_test::sequence(0, 15));
+}
+
 TEST_CASE("exactly_once postgres::table: a server without prepared transactions is refused at construction") {
   using namespace eo_pg_test;
   CHECK_THROWS_WITH_AS(sf::make_sink<Item>(sf::postgres::table{.conninfo = pg_test::conninfo_without_2pc(),

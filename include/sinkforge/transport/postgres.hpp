@@ -519,7 +519,8 @@ class table::transactional_connection {
   template <class K>
   send_result send(const record_batch<K, rows<T>>& b) {
     detail::session& db = rows_.relation().db();
-    if (!open_) {
+    const bool first = !open_;  // the checkpoint's first batch: nothing of it is on the server yet
+    if (first) {
       if (!rows_.relation().ensure_connected())
         return send_result::retryable("postgres: the connection is lost and connecting again failed");
       rows_.relation().begin_with_next();
@@ -528,8 +529,12 @@ class table::transactional_connection {
       return lost("postgres: the connection broke inside the checkpoint's transaction");
     }
     send_result r = rows_.deliver(b.records, true);
-    if (!db.connected()) return lost(r.ok() ? std::string("postgres: the connection broke") : r.reason());
-    return r;
+    if (db.connected()) return r;
+    if (!first) return lost(r.ok() ? std::string("postgres: the connection broke") : r.reason());
+    // Only this batch was in the transaction the link took with it: sent again, in a new one.
+    open_ = false;
+    rows_.relation().transaction_ended();
+    return send_result::retryable(r.ok() ? std::string("postgres: the connection broke") : r.reason());
   }
 
   // The rows and the checkpoint's row, prepared: durable, not yet visible. One round trip: the
