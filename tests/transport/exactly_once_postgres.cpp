@@ -15,6 +15,7 @@
 #include <sinkforge/transport/postgres.hpp>
 #include <sinkforge/transport/postgres_in_doubt.hpp>
 
+#include "transport/checkpoint_driver.hpp"
 #include "transport/postgres_support.hpp"
 #include "transport/support.hpp"
 
@@ -38,21 +39,10 @@ inline std::vector<std::string> prepared(pg_test::client& c, const std::string& 
 
 constexpr std::int64_t per_checkpoint = 25;
 
-// One driver life, as docs/delivery-guarantees.md shows it.
 inline void drive(const std::string& name, const fs::path& store_path, std::int64_t records) {
   sf::checkpoint::file_store store(store_path);
   auto sink = table_sink(name, sf::restore(store.load()));
-  const auto& resume = sink.resume_point();
-  std::int64_t position = resume ? std::stoll(resume->source_position) : 0;
-  std::uint64_t id = resume ? resume->id : 0;
-  while (position < records) {
-    for (const std::int64_t end = std::min(records, position + per_checkpoint); position < end; ++position)
-      sink.write(item(position));
-    const sf::writer_state st = sink.prepare_checkpoint(++id, std::to_string(position));
-    store.save({id, std::to_string(position), {sf::checkpoint::encode(st)}});
-    sink.commit_checkpoint(id);
-  }
-  sink.close(std::to_string(position));
+  test::drive_checkpoints(sink, store, records, per_checkpoint, [&](std::int64_t i) { sink.write(item(i)); });
 }
 }  // namespace eo_pg_test
 

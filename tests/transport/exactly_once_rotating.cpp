@@ -18,6 +18,7 @@
 #include <sinkforge/checkpoint/file_store.hpp>
 #include <sinkforge/sinkforge.hpp>
 
+#include "transport/checkpoint_driver.hpp"
 #include "transport/support.hpp"
 
 namespace sf = sinkforge;
@@ -118,15 +119,7 @@ inline std::int64_t stored_position(const fs::path& store_path) {
 inline void drive(const fs::path& dir, std::int64_t records) {
   sf::checkpoint::file_store store(dir / "checkpoint");
   auto sink = rotating_sink(dir, sf::restore(store.load()));
-  std::int64_t position = sink.resume_point() ? std::stoll(sink.resume_point()->source_position) : 0;
-  std::uint64_t id = sink.resume_point() ? sink.resume_point()->id : 0;
-  while (position < records) {
-    for (const std::int64_t end = std::min(records, position + 20); position < end; ++position) sink.write(event(position));
-    const sf::writer_state st = sink.prepare_checkpoint(++id, std::to_string(position));
-    store.save({id, std::to_string(position), {sf::checkpoint::encode(st)}});
-    sink.commit_checkpoint(id);
-  }
-  sink.close();
+  test::drive_checkpoints(sink, store, records, 20, [&](std::int64_t i) { sink.write(event(i)); });
 }
 }  // namespace eo_rotating_test
 

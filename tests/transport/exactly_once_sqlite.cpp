@@ -20,6 +20,7 @@
 #include <sinkforge/sinkforge.hpp>
 #include <sinkforge/transport/sqlite.hpp>
 
+#include "transport/checkpoint_driver.hpp"
 #include "transport/support.hpp"
 
 namespace sf = sinkforge;
@@ -176,22 +177,10 @@ TEST_CASE("exactly_once sqlite::table on a full disk: the checkpoint fails whole
 namespace eo_sqlite_test {
 constexpr std::int64_t per_checkpoint = 25;
 
-// One driver life, as docs/delivery-guarantees.md shows it: restore from the store, resume from
-// sink.resume_point(), and store each checkpoint between prepare and commit.
 inline void drive(const fs::path& db, const fs::path& store_path, std::int64_t records) {
   sf::checkpoint::file_store store(store_path);
   auto sink = table_sink(db, sf::restore(store.load()));
-  const auto& resume = sink.resume_point();
-  std::int64_t position = resume ? std::stoll(resume->source_position) : 0;
-  std::uint64_t id = resume ? resume->id : 0;
-  while (position < records) {
-    for (const std::int64_t end = std::min(records, position + per_checkpoint); position < end; ++position)
-      sink.write(item(position));
-    const sf::writer_state st = sink.prepare_checkpoint(++id, std::to_string(position));
-    store.save({id, std::to_string(position), {sf::checkpoint::encode(st)}});
-    sink.commit_checkpoint(id);
-  }
-  sink.close(std::to_string(position));
+  test::drive_checkpoints(sink, store, records, per_checkpoint, [&](std::int64_t i) { sink.write(item(i)); });
 }
 }  // namespace eo_sqlite_test
 

@@ -20,6 +20,7 @@
 #include <sinkforge/sinkforge.hpp>
 #include <sinkforge/transport/postgres.hpp>
 
+#include "transport/checkpoint_driver.hpp"
 #include "transport/postgres_support.hpp"
 #include "transport/support.hpp"
 
@@ -141,21 +142,14 @@ TEST_CASE("postgres::table exactly-once: the server crashes mid-run and comes ba
       auto sink = sf::make_sink<Item>(sf::postgres::table{.conninfo = server.conninfo(), .name = "items"},
                                       sf::deliver::exactly_once, sf::batch::max_records{20},
                                       sf::retry::fixed{.max_attempts = 2, .delay = 5ms}, sf::restore(store.load()));
-      const auto& resume = sink.resume_point();
-      std::int64_t position = resume ? std::stoll(resume->source_position) : 0;
-      std::uint64_t id = resume ? resume->id : 0;
-      while (position < records) {
-        for (const std::int64_t end = std::min(records, position + per_checkpoint); position < end; ++position)
-          sink.write(item(position));
-        const sf::writer_state st = sink.prepare_checkpoint(++id, std::to_string(position));
-        store.save({id, std::to_string(position), {sf::checkpoint::encode(st)}});
-        sink.commit_checkpoint(id);
-        if (position == 1500 && back < 0) {  // the crash, once, with work still to do
-          server.crash();
-          back = server.resume_after(500ms);
-        }
-      }
-      sink.close(std::to_string(position));
+      test::drive_checkpoints(
+          sink, store, records, per_checkpoint, [&](std::int64_t i) { sink.write(item(i)); },
+          [&](std::int64_t position) {
+            if (position == 1500 && back < 0) {  // the crash, once, with work still to do
+              server.crash();
+              back = server.resume_after(500ms);
+            }
+          });
       done = true;
     } catch (const std::exception& e) {
       MESSAGE("life " << lives << " ended: " << std::string(e.what()));
