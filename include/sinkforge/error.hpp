@@ -89,6 +89,7 @@ enum class encode_errc : std::uint8_t {
   invalid_utf8,       // with the reject rule
   too_large,          // larger than max_record_bytes / max_bytes
   unrepresentable,    // a value the format cannot hold (e.g. a time point out of range)
+  incomplete,         // a part the record's kind needs is missing (a CDC update without its row)
 };
 
 struct encode_status {
@@ -105,6 +106,7 @@ struct encode_status {
       case encode_errc::invalid_utf8: m = "invalid UTF-8 in a string"; break;
       case encode_errc::too_large: m = "record larger than the batch byte limit"; break;
       case encode_errc::unrepresentable: m = "value not representable in the format"; break;
+      case encode_errc::incomplete: m = "missing a part its kind needs"; break;
     }
     if (field && *field) {
       m += " in field '";

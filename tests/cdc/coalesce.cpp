@@ -35,8 +35,8 @@ inline void apply_one_by_one(table& t, const std::vector<cdc::change<Row>>& chan
 
 inline void apply_coalesced(table& t, const std::vector<cdc::change<Row>>& changes, cdc::position applied) {
   const auto plan = cdc::coalesce<&Row::id>(changes, applied);
-  for (const auto k : plan.removes) t.erase(k);
-  for (const Row* r : plan.upserts) t[r->id] = r->value;
+  for (const auto& r : plan.removes) t.erase(r.key);
+  for (const auto* c : plan.upserts) t[c->after->id] = c->after->value;
 }
 
 inline std::vector<cdc::change<Row>> random_stream(std::mt19937& rng, cdc::position& at, int n) {
@@ -102,8 +102,11 @@ TEST_CASE("cdc::coalesce: the last change of a key wins, keys keep the order of 
   const auto plan = cdc::coalesce<&Row::id>(changes, 10);
   CHECK(plan.skipped == 1);
   CHECK(plan.last == 20);
-  CHECK(plan.removes == std::vector<std::int64_t>{1});
+  REQUIRE(plan.removes.size() == 1);
+  CHECK(plan.removes[0].key == 1);
+  CHECK(plan.removes[0].at == 13);  // the remove's own position, for an audit column
   REQUIRE(plan.upserts.size() == 2);
-  CHECK(plan.upserts[0]->value == "c");
-  CHECK(plan.upserts[1]->value == "d");
+  CHECK(plan.upserts[0]->after->value == "c");
+  CHECK(plan.upserts[0]->kind == cdc::op::insert);
+  CHECK(plan.upserts[1]->after->value == "d");
 }

@@ -333,6 +333,26 @@ void compose() {
   USE_SINK(s, cases::Flat);
 #endif
 
+#if defined(CASE_cdc_apply_plain_record)
+// expect error: sinkforge::cdc::apply: the sink's record type must be sinkforge::cdc::change<Row>
+  auto s = sf::make_sink<cases::Flat>(sf::sqlite::table{.path = "t.db", .name = "flat"}, sf::cdc::apply<&cases::Flat::id>);
+  USE_SINK(s, cases::Flat);
+#endif
+
+#if defined(CASE_cdc_apply_key_of_another_row)
+// expect error: sinkforge::cdc::apply<&Row::key>: the key must be a member of the change's Row
+  auto s = sf::make_sink<sf::cdc::change<cases::Flat>>(sf::sqlite::table{.path = "t.db", .name = "flat"},
+                                                       sf::cdc::apply<&cases::Other::region>);
+  USE_SINK(s, sf::cdc::change<cases::Flat>);
+#endif
+
+#if defined(CASE_cdc_apply_to_file)
+// expect error: the serializer does not fit the transport
+  auto s = sf::make_sink<sf::cdc::change<cases::Flat>>(sf::file::append{.path = "flat.txt"},
+                                                       sf::cdc::apply<&cases::Flat::id>);
+  USE_SINK(s, sf::cdc::change<cases::Flat>);
+#endif
+
 #if defined(CASE_columns_with_file)
 // expect error: the serializer does not fit the transport.*need a byte serializer
   auto s = sf::make_sink<cases::Flat>(sf::file::append{.path = "flat.txt"}, sf::serialize::columns{});

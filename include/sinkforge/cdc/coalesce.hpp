@@ -6,8 +6,8 @@
 // ordering. Changes at or below `applied` (the position the target recorded) are skipped: a batch
 // replayed after a crash changes nothing.
 #pragma once
-#include <algorithm>
 #include <cstddef>
+#include <span>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -20,10 +20,19 @@ namespace sinkforge::inline v1::cdc {
 template <class Row, auto Key>
 using key_of = std::remove_cvref_t<decltype(std::declval<const Row&>().*Key)>;
 
+// A key that ends removed, and the change that removed it (its position, for an audit column).
+template <class K>
+struct removal {
+  K key;
+  position at = 0;
+  friend bool operator==(const removal&, const removal&) = default;
+};
+
 template <class Row, auto Key>
 struct coalesced {
-  std::vector<const Row*> upserts;          // the last row of each key that exists, in position order
-  std::vector<key_of<Row, Key>> removes;    // the keys that end removed
+  // The change that left each existing key's row (its `after`), in position order.
+  std::vector<const change<Row>*> upserts;
+  std::vector<removal<key_of<Row, Key>>> removes;  // the keys that end removed
   position last = 0;                        // the highest position seen (heartbeats and markers too)
   std::size_t skipped = 0;                  // changes at or below `applied`
 };
@@ -31,15 +40,18 @@ struct coalesced {
 // `changes` in position order (as a source delivers them). Rows are referenced, not copied: the
 // result lives as long as `changes`.
 template <auto Key, class Row>
-coalesced<Row, Key> coalesce(const std::vector<change<Row>>& changes, position applied) {
+coalesced<Row, Key> coalesce(std::span<const change<Row>> changes, position applied) {
   using K = key_of<Row, Key>;
-  // The final state per key: the index of its last row, or npos when it ends removed.
-  constexpr std::size_t removed = static_cast<std::size_t>(-1);
-  std::unordered_map<K, std::size_t> state;
+  // The final state per key: the index of its last change, and whether that removed it.
+  struct last_change {
+    std::size_t index;
+    bool removed;
+  };
+  std::unordered_map<K, last_change> state;
   std::vector<K> order;  // keys in the order they were first touched, for a stable result
   coalesced<Row, Key> out;
   out.last = applied;
-  auto touch = [&](const K& k, std::size_t v) {
+  auto touch = [&](const K& k, last_change v) {
     auto [it, fresh] = state.try_emplace(k, v);
     if (fresh) order.push_back(k);
     else it->second = v;
@@ -53,15 +65,15 @@ coalesced<Row, Key> coalesce(const std::vector<change<Row>>& changes, position a
     if (c.at > out.last) out.last = c.at;
     switch (c.kind) {
       case op::insert:
-        if (c.after) touch((*c.after).*Key, i);
+        if (c.after) touch((*c.after).*Key, {i, false});
         break;
       case op::update:
         // A changed key: the row left its old key.
-        if (c.before && c.after && !((*c.before).*Key == (*c.after).*Key)) touch((*c.before).*Key, removed);
-        if (c.after) touch((*c.after).*Key, i);
+        if (c.before && c.after && !((*c.before).*Key == (*c.after).*Key)) touch((*c.before).*Key, {i, true});
+        if (c.after) touch((*c.after).*Key, {i, false});
         break;
       case op::remove:
-        if (c.before) touch((*c.before).*Key, removed);
+        if (c.before) touch((*c.before).*Key, {i, true});
         break;
       case op::schema_change:
       case op::begin:
@@ -70,17 +82,23 @@ coalesced<Row, Key> coalesce(const std::vector<change<Row>>& changes, position a
         break;
     }
   }
-  // Upserts in the order of their rows' positions.
-  std::vector<std::size_t> rows;
+  // Upserts in the order of their rows' positions: mark each key's last row, then walk in order.
+  std::vector<bool> last_row(changes.size(), false);
+  std::size_t upserts = 0;
   for (const K& k : order) {
-    const std::size_t v = state.find(k)->second;
-    if (v == removed) out.removes.push_back(k);
-    else rows.push_back(v);
+    const last_change v = state.find(k)->second;
+    if (v.removed) out.removes.push_back({k, changes[v.index].at});
+    else last_row[v.index] = true, ++upserts;
   }
-  std::sort(rows.begin(), rows.end());
-  out.upserts.reserve(rows.size());
-  for (const std::size_t i : rows) out.upserts.push_back(&*changes[i].after);
+  out.upserts.reserve(upserts);
+  for (std::size_t i = 0; i < changes.size(); ++i)
+    if (last_row[i]) out.upserts.push_back(&changes[i]);
   return out;
+}
+
+template <auto Key, class Row>
+coalesced<Row, Key> coalesce(const std::vector<change<Row>>& changes, position applied) {
+  return coalesce<Key>(std::span<const change<Row>>(changes), applied);
 }
 
 }  // namespace sinkforge::inline v1::cdc

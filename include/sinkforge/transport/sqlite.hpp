@@ -37,7 +37,9 @@
 #include <vector>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <sinkforge/cdc/apply.hpp>
 #include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
 #include <sinkforge/payload/rows.hpp>
@@ -90,11 +92,14 @@ struct table {
   static constexpr transport_capabilities capabilities{
       .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::statement};
   template <class P>
-  static constexpr bool accepts_payload = detail::is_rows<P>::value;
+  static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
   template <class T>
-  static constexpr bool accepts_record =
-      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  static constexpr bool accepts_record = [] {
+    using Row = typename cdc::detail::change_row<T>::type;
+    if constexpr (!std::is_void_v<Row>) return accepts_record<Row>;
+    else return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  }();
 
   template <class T>
   static consteval void check_record() {
@@ -117,17 +122,23 @@ struct table {
 
   template <class T>
   class connection;
+  template <class Row, auto Key, cdc::options Opts>
+  class cdc_connection;
   template <class T, class P>
-  connection<T> open(const transport_context&) const;
+  auto open(const transport_context&) const;
+
+  // The position of the last change cdc::apply committed to this table (0 when none): where a
+  // change source resumes.
+  cdc::position cdc_position() const;
 
   // Exactly-once: the checkpoint id names the committed transaction.
   using committable = std::uint64_t;
   static std::string encode_committable(const committable& c) { return std::to_string(c); }
   static committable decode_committable(std::string_view s);
-  template <class T>
+  template <class Rows>
   class transactional_connection;
   template <class T, class P>
-  transactional_connection<T> open_transactional(const transport_context&) const;
+  auto open_transactional(const transport_context&) const;
 };
 
 namespace detail {
@@ -153,7 +164,7 @@ class database {
         exec(concat({"CREATE TABLE IF NOT EXISTS ", quote_identifier(cfg_.name), " (", create_sql, ")"}),
              "sqlite::table.name");
       check_columns(columns, types, column_count);
-      if (upsert_key) create_key_index(upsert_key);
+      if (upsert_key && !primary_key_is(upsert_key)) create_key_index(upsert_key);
       prepare_insert(columns, column_count, upsert_key);
     } catch (...) {
       finalize();
@@ -266,6 +277,22 @@ class database {
     }
   }
 
+  bool primary_key_is(const char* key) {
+    sqlite3_stmt* info = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT name, pk FROM pragma_table_info(?1) WHERE pk > 0", -1, &info, nullptr) !=
+        SQLITE_OK)
+      throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+    sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
+    int columns = 0;
+    bool match = false;
+    while (sqlite3_step(info) == SQLITE_ROW) {
+      ++columns;
+      match = sqlite3_stricmp(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)), key) == 0;
+    }
+    sqlite3_finalize(info);
+    return columns == 1 && match;
+  }
+
   // The unique index an upsert needs. A table that already holds a key twice cannot have it.
   void create_key_index(const char* key) {
     exec(concat({"CREATE UNIQUE INDEX IF NOT EXISTS ", quote_identifier(concat({"sinkforge_", cfg_.name, "_", key})),
@@ -323,8 +350,13 @@ class database {
 template <class T>
 class table::connection {
  public:
-  explicit connection(const table& cfg, const char* upsert_key = nullptr)
-      : db_(cfg, column_definitions(), column_names.data(), column_types().data(), column_names.size(), upsert_key) {}
+  // `key`: the column rows are upserted by (the primary key of a table the sink creates). `extras`:
+  // columns after the record's own, bound by the caller (insert_row).
+  explicit connection(const table& cfg, const char* key = nullptr, std::span<const sql_detail::extra_column> extras = {})
+      : db_(cfg, column_definitions(key, extras), all_names(extras).data(), all_types(extras).data(),
+            column_names.size() + extras.size(), key) {}
+  // Under exactly_once (rows are inserted, not upserted).
+  connection(const table& cfg, const transport_context&, bool) : connection(cfg) {}
 
   template <class K>
   send_result send(const record_batch<K, rows<T>>& b) {
@@ -375,12 +407,89 @@ class table::connection {
     return SQLITE_DONE;
   }
 
+  // The transactional connection's hooks: a batch into the open transaction, and what to keep once
+  // it is in (nothing, for plain rows).
+  int apply_in_transaction(const rows<T>& records, std::vector<record_failure>& invalid) {
+    return insert_rows(records, invalid);
+  }
+  void applied() noexcept {}
+
+  // One row, then whatever `bind_more(statement, first_index)` binds after its columns. Returns
+  // SQLITE_DONE; a constraint code with `why` set when this row alone was refused (the
+  // transaction goes on); or the failure that stops the batch.
+  template <class BindMore>
+  int insert_row(const T& r, BindMore&& bind_more, std::string& why) {
+    sqlite3_stmt* insert = db_.insert_statement();
+    const char* bad_column = bind_row(r);
+    if (bad_column == nullptr) bind_more(insert, static_cast<int>(column_names.size()) + 1);
+    int rc = SQLITE_CONSTRAINT;
+    if (SINKFORGE_UNLIKELY(bad_column != nullptr)) why = detail::concat({"sqlite: value of '", bad_column, "' cannot be stored"});
+    else if ((rc = db_.insert()) != SQLITE_DONE &&
+             ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG))
+      why = db_.last_error();
+    sqlite3_reset(insert);
+    sqlite3_clear_bindings(insert);
+    return rc;
+  }
+
+  // One value into parameter `i` of `s`; false when the column cannot hold it.
+  template <class M>
+  bool bind(sqlite3_stmt* s, int i, const M& v) {
+    using namespace reflect;
+    if constexpr (is_optional<M>) {
+      if (!v) return sqlite3_bind_null(s, i) == SQLITE_OK;
+      return bind(s, i, *v);
+    } else if constexpr (boolean<M>) {
+      return sqlite3_bind_int(s, i, v ? 1 : 0) == SQLITE_OK;
+    } else if constexpr (integer<M>) {
+      if constexpr (std::is_unsigned_v<M> && sizeof(M) == 8)
+        if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
+      return sqlite3_bind_int64(s, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
+    } else if constexpr (std::is_floating_point_v<M>) {
+      if (serialize::detail::is_nan(v)) return false;  // by the bits: -ffast-math keeps this check
+      return sqlite3_bind_double(s, i, static_cast<double>(v)) == SQLITE_OK;
+    } else if constexpr (std::same_as<M, std::string>) {
+      return sqlite3_bind_text64(s, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
+    } else if constexpr (std::same_as<M, char>) {
+      return sqlite3_bind_text(s, i, &v, 1, SQLITE_TRANSIENT) == SQLITE_OK;
+    } else if constexpr (named_enum<M>) {
+      const std::string_view text = sinkforge_enum_name(v);
+      return sqlite3_bind_text64(s, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK;
+    } else if constexpr (std::is_enum_v<M>) {
+      return sqlite3_bind_int64(s, i, static_cast<sqlite3_int64>(static_cast<std::underlying_type_t<M>>(v))) ==
+             SQLITE_OK;
+    } else if constexpr (is_sys_time<M>) {
+      scratch_.clear();
+      if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
+      return sqlite3_bind_text64(s, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+             SQLITE_OK;
+    } else if constexpr (sql_detail::json_column<M>()) {
+      if (!sql_detail::write_json_column(scratch_, v)) return false;
+      return sqlite3_bind_text64(s, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+             SQLITE_OK;
+    } else {
+      return sqlite3_bind_blob64(s, i, v.data(), v.size(), SQLITE_STATIC) == SQLITE_OK;
+    }
+  }
+
   void close() { db_.finalize(); }
   detail::database& database() noexcept { return db_; }
   sqlite3* handle() const noexcept { return db_.handle(); }
 
  private:
   static constexpr auto column_names = reflect::member_names<T>();
+
+  static std::vector<const char*> all_names(std::span<const sql_detail::extra_column> extras) {
+    std::vector<const char*> names(column_names.begin(), column_names.end());
+    for (const auto& e : extras) names.push_back(e.name);
+    return names;
+  }
+  static std::vector<const char*> all_types(std::span<const sql_detail::extra_column> extras) {
+    const auto own = column_types();
+    std::vector<const char*> types(own.begin(), own.end());
+    for (const auto& e : extras) types.push_back(e.type);
+    return types;
+  }
 
   static std::array<const char*, column_names.size()> column_types() {
     std::array<const char*, column_names.size()> types{};
@@ -391,8 +500,9 @@ class table::connection {
     return types;
   }
 
-  // "\"id\" TEXT NOT NULL, \"amount\" REAL NOT NULL, ..." from the type map above.
-  static std::string column_definitions() {
+  // "\"id\" TEXT NOT NULL, \"amount\" REAL NOT NULL, ..." from the type map above, then the extra
+  // columns (nullable: a table the sink did not create may gain them) and the primary key.
+  static std::string column_definitions(const char* key, std::span<const sql_detail::extra_column> extras) {
     std::string sql;
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
       using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
@@ -402,58 +512,21 @@ class table::connection {
       sql += detail::column_type<M>();
       if (!reflect::is_optional<M>) sql += " NOT NULL";
     });
+    for (const auto& e : extras) sql += detail::concat({", ", detail::quote_identifier(e.name), " ", e.type});
+    if (key) sql += detail::concat({", PRIMARY KEY (", detail::quote_identifier(key), ")"});
     return sql;
   }
 
   // Binds every member of r; the name of the first member that cannot be stored, or null.
   const char* bind_row(const T& r) {
+    sqlite3_stmt* insert = db_.insert_statement();
     int index = 0;
     const char* bad = nullptr;
     reflect::for_each_member(r, [&](auto column, const auto& m) {
       ++index;
-      if (!bad && !bind(index, m)) bad = decltype(column)::c_str();
+      if (!bad && !bind(insert, index, m)) bad = decltype(column)::c_str();
     });
     return bad;
-  }
-
-  template <class M>
-  bool bind(int i, const M& v) {
-    using namespace reflect;
-    sqlite3_stmt* insert = db_.insert_statement();
-    if constexpr (is_optional<M>) {
-      if (!v) return sqlite3_bind_null(insert, i) == SQLITE_OK;
-      return bind(i, *v);
-    } else if constexpr (boolean<M>) {
-      return sqlite3_bind_int(insert, i, v ? 1 : 0) == SQLITE_OK;
-    } else if constexpr (integer<M>) {
-      if constexpr (std::is_unsigned_v<M> && sizeof(M) == 8)
-        if (v > static_cast<M>(std::numeric_limits<sqlite3_int64>::max())) return false;
-      return sqlite3_bind_int64(insert, i, static_cast<sqlite3_int64>(v)) == SQLITE_OK;
-    } else if constexpr (std::is_floating_point_v<M>) {
-      if (serialize::detail::is_nan(v)) return false;  // by the bits: -ffast-math keeps this check
-      return sqlite3_bind_double(insert, i, static_cast<double>(v)) == SQLITE_OK;
-    } else if constexpr (std::same_as<M, std::string>) {
-      return sqlite3_bind_text64(insert, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK;
-    } else if constexpr (std::same_as<M, char>) {
-      return sqlite3_bind_text(insert, i, &v, 1, SQLITE_TRANSIENT) == SQLITE_OK;
-    } else if constexpr (named_enum<M>) {
-      const std::string_view s = sinkforge_enum_name(v);
-      return sqlite3_bind_text64(insert, i, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK;
-    } else if constexpr (std::is_enum_v<M>) {
-      return sqlite3_bind_int64(insert, i, static_cast<sqlite3_int64>(static_cast<std::underlying_type_t<M>>(v))) ==
-             SQLITE_OK;
-    } else if constexpr (is_sys_time<M>) {
-      scratch_.clear();
-      if (!serialize::detail::write_rfc3339(scratch_, v)) return false;
-      return sqlite3_bind_text64(insert, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
-             SQLITE_OK;
-    } else if constexpr (sql_detail::json_column<M>()) {
-      if (!sql_detail::write_json_column(scratch_, v)) return false;
-      return sqlite3_bind_text64(insert, i, scratch_.data(), scratch_.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
-             SQLITE_OK;
-    } else {
-      return sqlite3_bind_blob64(insert, i, v.data(), v.size(), SQLITE_STATIC) == SQLITE_OK;
-    }
   }
 
   detail::database db_;
@@ -461,8 +534,201 @@ class table::connection {
 };
 
 template <class T, class P>
-table::connection<T> table::open(const transport_context& cx) const {
-  return connection<T>(*this, cx.upsert_key);
+auto table::open(const transport_context& cx) const {
+  if constexpr (cdc::is_changes<P>::value) return cdc_connection<typename P::row_type, P::key, P::opts>(*this, cx);
+  else return connection<T>(*this, cx.upsert_key);
+}
+
+// cdc::apply: each batch of changes coalesced and applied in one transaction with the position
+// it reached (see cdc/apply.hpp). Removes go first, then upserts: they touch different keys.
+template <class Row, auto Key, cdc::options Opts>
+class table::cdc_connection {
+  using payload = cdc::changes<Row, Key, Opts>;
+
+ public:
+  cdc_connection(const table& cfg, const transport_context& cx, bool = false)
+      : rows_(cfg, key_name(), extras()), target_(cfg.name), cx_(cx) {
+    detail::database& db = rows_.database();
+    db.execute("CREATE TABLE IF NOT EXISTS sinkforge_cdc_positions (target TEXT PRIMARY KEY, position INTEGER NOT NULL)",
+               "sqlite::table.path");
+    read_position_ = db.statement("SELECT position FROM sinkforge_cdc_positions WHERE target = ?1", "sqlite::table.path");
+    write_position_ = db.statement("INSERT INTO sinkforge_cdc_positions (target, position) VALUES (?1, ?2) "
+                                   "ON CONFLICT (target) DO UPDATE SET position = excluded.position",
+                                   "sqlite::table.path");
+    remove_ = db.statement(remove_sql(cfg.name).c_str(), "sqlite::table.name");
+    applied_ = stored_position();
+  }
+
+  template <class K>
+  send_result send(const record_batch<K, payload>& b) {
+    detail::database& db = rows_.database();
+    if (const int rc = db.begin(); rc != SQLITE_DONE) return db.failure("BEGIN", rc);
+    std::vector<record_failure> invalid;
+    int rc = apply_in_transaction(b.records, invalid);
+    const char* step = "applying changes";
+    if (rc == SQLITE_DONE) rc = db.commit(), step = "COMMIT";
+    if (rc != SQLITE_DONE) {
+      send_result r = db.failure(step, rc);
+      db.rollback();
+      plan_.reset();
+      return r;
+    }
+    applied();
+    if (!invalid.empty()) return send_result::partial(std::move(invalid));
+    return send_result::success();
+  }
+
+  // Applies the batch in the open transaction; the caller commits (or rolls back), then calls
+  // applied() so that the position and the carried changes move only with a commit.
+  int apply_in_transaction(const payload& records, std::vector<record_failure>& invalid) {
+    plan_.emplace(cdc::plan_batch<Key>(carried_, records.view(), applied_));
+    const auto& plan = *plan_;
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& r : plan.result.removes) {
+      rows_.bind(remove_, 1, r.key);
+      if constexpr (cdc::has(Opts, cdc::options::soft_delete)) {
+        if constexpr (cdc::has(Opts, cdc::options::audit_synced_at)) rows_.bind(remove_, 2, now);
+        if constexpr (cdc::has(Opts, cdc::options::audit_position))
+          sqlite3_bind_int64(remove_, 3, static_cast<sqlite3_int64>(r.at));
+      }
+      const int rc = detail::database::run(remove_);
+      sqlite3_clear_bindings(remove_);
+      if (rc != SQLITE_DONE) return rc;
+    }
+    std::string why;
+    for (const cdc::change<Row>* c : plan.result.upserts) {
+      const int rc = rows_.insert_row(*c->after, [&](sqlite3_stmt* s, int i) { bind_audit(s, i, *c, now); }, why);
+      if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
+      if (why.empty()) return rc;
+      refused(plan.batch_index(c), *c, std::move(why), invalid);
+      why.clear();
+    }
+    if (plan.result.last > applied_) {
+      sqlite3_bind_text64(write_position_, 1, target_.data(), target_.size(), SQLITE_STATIC, SQLITE_UTF8);
+      sqlite3_bind_int64(write_position_, 2, static_cast<sqlite3_int64>(plan.result.last));
+      const int rc = detail::database::run(write_position_);
+      sqlite3_clear_bindings(write_position_);
+      if (rc != SQLITE_DONE) return rc;
+    }
+    return SQLITE_DONE;
+  }
+
+  void applied() {
+    if (!plan_) return;
+    if (plan_->result.last > applied_) applied_ = plan_->result.last;
+    carried_ = plan_->rest();
+    plan_.reset();
+  }
+
+  // Changes of a source transaction that had not ended are not applied. They lie after the stored
+  // position, so a source resuming from it sends them again; the notice says so.
+  void close() {
+    if (!carried_.empty())
+      cx_.notice({std::string(),
+                  sinkforge::detail::concat({std::to_string(carried_.size()),
+                                             " change(s) of a source transaction that did not end (begun at position ",
+                                             std::to_string(carried_.front().at),
+                                             ") were not applied; the stored position is before them"})});
+    carried_.clear();
+    rows_.close();
+  }
+
+  cdc::position position() const noexcept { return applied_; }
+  detail::database& database() noexcept { return rows_.database(); }
+  sqlite3* handle() const noexcept { return rows_.handle(); }
+
+ private:
+  static const char* key_name() { return reflect::member_name_of<Row, Key>(); }
+
+  static std::vector<sql_detail::extra_column> extras() {
+    std::vector<sql_detail::extra_column> out;
+    if constexpr (cdc::has(Opts, cdc::options::soft_delete)) out.push_back({cdc::deleted_column, "INTEGER"});
+    if constexpr (cdc::has(Opts, cdc::options::audit_operation)) out.push_back({cdc::operation_column, "TEXT"});
+    if constexpr (cdc::has(Opts, cdc::options::audit_synced_at)) out.push_back({cdc::synced_at_column, "TEXT"});
+    if constexpr (cdc::has(Opts, cdc::options::audit_position)) out.push_back({cdc::position_column, "INTEGER"});
+    return out;
+  }
+
+  static std::string remove_sql(const std::string& table_name) {
+    using sql_detail::quote_identifier;
+    const std::string where = sinkforge::detail::concat({" WHERE ", quote_identifier(key_name()), " = ?1"});
+    if constexpr (!cdc::has(Opts, cdc::options::soft_delete)) {
+      return sinkforge::detail::concat({"DELETE FROM ", quote_identifier(table_name), where});
+    } else {
+      std::string set = quote_identifier(cdc::deleted_column) + " = 1";
+      if constexpr (cdc::has(Opts, cdc::options::audit_operation))
+        set += ", " + quote_identifier(cdc::operation_column) + " = 'remove'";
+      if constexpr (cdc::has(Opts, cdc::options::audit_synced_at))
+        set += ", " + quote_identifier(cdc::synced_at_column) + " = ?2";
+      if constexpr (cdc::has(Opts, cdc::options::audit_position))
+        set += ", " + quote_identifier(cdc::position_column) + " = ?3";
+      return sinkforge::detail::concat({"UPDATE ", quote_identifier(table_name), " SET ", set, where});
+    }
+  }
+
+  template <class Time>
+  void bind_audit(sqlite3_stmt* s, int i, const cdc::change<Row>& c, Time now) {
+    if constexpr (cdc::has(Opts, cdc::options::soft_delete)) sqlite3_bind_int(s, i++, 0);
+    if constexpr (cdc::has(Opts, cdc::options::audit_operation)) {
+      const char* kind = cdc::op_name(c.kind);
+      sqlite3_bind_text(s, i++, kind, -1, SQLITE_STATIC);
+    }
+    if constexpr (cdc::has(Opts, cdc::options::audit_synced_at)) rows_.bind(s, i++, now);
+    if constexpr (cdc::has(Opts, cdc::options::audit_position)) sqlite3_bind_int64(s, i++, static_cast<sqlite3_int64>(c.at));
+  }
+
+  // A row the table refused: an invalid record of this batch, or - carried from an earlier batch,
+  // already acknowledged there - a notice.
+  void refused(std::ptrdiff_t index, const cdc::change<Row>& c, std::string why, std::vector<record_failure>& invalid) {
+    if (index >= 0) invalid.push_back({static_cast<std::uint32_t>(index), failure_kind::invalid_record, std::move(why)});
+    else cx_.notice({serialize::to_json_lenient(*c.after), std::move(why)});
+  }
+
+  cdc::position stored_position() {
+    sqlite3_bind_text64(read_position_, 1, target_.data(), target_.size(), SQLITE_STATIC, SQLITE_UTF8);
+    const int rc = sqlite3_step(read_position_);
+    const cdc::position at = rc == SQLITE_ROW ? static_cast<cdc::position>(sqlite3_column_int64(read_position_, 0)) : 0;
+    sqlite3_reset(read_position_);
+    sqlite3_clear_bindings(read_position_);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      throw config_error("sqlite::table.path", rows_.database().last_error());
+    return at;
+  }
+
+  connection<Row> rows_;
+  std::string target_;
+  transport_context cx_;
+  sqlite3_stmt* read_position_ = nullptr;
+  sqlite3_stmt* write_position_ = nullptr;
+  sqlite3_stmt* remove_ = nullptr;
+  cdc::position applied_ = 0;
+  std::vector<cdc::change<Row>> carried_;
+  std::optional<cdc::batch_plan<Row, Key>> plan_;
+};
+
+inline cdc::position table::cdc_position() const {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  if ((rc & 0xff) == SQLITE_CANTOPEN && ::access(path.c_str(), F_OK) != 0) {
+    sqlite3_close(db);
+    return 0;  // no database yet: the sink creates it, nothing is applied
+  }
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "cannot open";
+    sqlite3_close(db);
+    throw config_error("sqlite::table.path", detail::concat({"cannot open '", path, "': ", msg}));
+  }
+  sqlite3_stmt* read = nullptr;
+  cdc::position at = 0;
+  // No positions table yet: nothing was applied.
+  if (sqlite3_prepare_v2(db, "SELECT position FROM sinkforge_cdc_positions WHERE target = ?1", -1, &read, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(read) == SQLITE_ROW) at = static_cast<cdc::position>(sqlite3_column_int64(read, 0));
+    sqlite3_finalize(read);
+  }
+  sqlite3_close(db);
+  return at;
 }
 
 inline table::committable table::decode_committable(std::string_view s) {
@@ -477,10 +743,12 @@ inline table::committable table::decode_committable(std::string_view s) {
 }
 
 // Exactly-once: the batches of a checkpoint in one transaction, committed with its checkpoint row.
-template <class T>
+// `Rows` applies a batch inside the open transaction: connection<T> (rows) or cdc_connection (changes).
+template <class Rows>
 class table::transactional_connection {
  public:
-  explicit transactional_connection(const table& cfg) : rows_(durable(cfg)), scope_("sqlite:" + cfg.name) {
+  transactional_connection(const table& cfg, const transport_context& cx)
+      : rows_(durable(cfg), cx, true), scope_("sqlite:" + cfg.name) {
     detail::database& db = rows_.database();
     db.execute("CREATE TABLE IF NOT EXISTS sinkforge_checkpoints (sink TEXT NOT NULL, subtask INTEGER NOT NULL, "
                "id INTEGER NOT NULL, position BLOB NOT NULL, PRIMARY KEY (sink, subtask))",
@@ -495,8 +763,8 @@ class table::transactional_connection {
                          "sqlite::table.path");
   }
 
-  template <class K>
-  send_result send(const record_batch<K, rows<T>>& b) {
+  template <class K, class P>
+  send_result send(const record_batch<K, P>& b) {
     detail::database& db = rows_.database();
     if (!open_) {
       if (const int rc = db.begin(); rc != SQLITE_DONE) return db.failure("BEGIN", rc);
@@ -504,7 +772,7 @@ class table::transactional_connection {
     }
     if (const int rc = detail::database::run(savepoint_); rc != SQLITE_DONE) return lost(db.failure("SAVEPOINT", rc));
     std::vector<record_failure> invalid;
-    if (const int rc = rows_.insert_rows(b.records, invalid); rc != SQLITE_DONE) {
+    if (const int rc = rows_.apply_in_transaction(b.records, invalid); rc != SQLITE_DONE) {
       send_result r = db.failure("INSERT", rc);
       // SQLite may have rolled back the whole transaction (a full disk, an I/O error): then the
       // earlier batches of this checkpoint are gone too, and the checkpoint cannot commit.
@@ -514,6 +782,7 @@ class table::transactional_connection {
       return r;
     }
     if (const int rc = detail::database::run(release_); rc != SQLITE_DONE) return lost(db.failure("RELEASE", rc));
+    rows_.applied();
     if (!invalid.empty()) return send_result::partial(std::move(invalid));
     return send_result::success();
   }
@@ -601,7 +870,7 @@ class table::transactional_connection {
     return send_result::fatal(r.reason());
   }
 
-  connection<T> rows_;
+  Rows rows_;
   std::string scope_;
   bool open_ = false;
   sqlite3_stmt* savepoint_ = nullptr;
@@ -612,8 +881,10 @@ class table::transactional_connection {
 };
 
 template <class T, class P>
-table::transactional_connection<T> table::open_transactional(const transport_context&) const {
-  return transactional_connection<T>(*this);
+auto table::open_transactional(const transport_context& cx) const {
+  if constexpr (cdc::is_changes<P>::value)
+    return transactional_connection<cdc_connection<typename P::row_type, P::key, P::opts>>(*this, cx);
+  else return transactional_connection<connection<T>>(*this, cx);
 }
 
 }  // namespace sinkforge::inline v1::sqlite

@@ -19,6 +19,12 @@ struct is_rows : std::false_type {};
 template <class T>
 struct is_rows<rows<T>> : std::true_type {};
 
+// A column a transport adds after the record's own (cdc::apply's audit columns).
+struct extra_column {
+  const char* name;
+  const char* type;
+};
+
 template <class M>
 constexpr bool byte_vector() {
   return std::same_as<M, std::vector<std::byte>> || std::same_as<M, std::vector<unsigned char>>;
