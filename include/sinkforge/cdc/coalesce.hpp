@@ -20,19 +20,20 @@ namespace sinkforge::inline v1::cdc {
 template <class Row, auto Key>
 using key_of = std::remove_cvref_t<decltype(std::declval<const Row&>().*Key)>;
 
-// A key that ends removed, and the change that removed it (its position, for an audit column).
-template <class K>
+// A key that ends removed, and the change that removed it: a remove, or an update that moved the
+// row to another key (its `before` holds the old key).
+template <class Row, class K>
 struct removal {
   K key;
   position at = 0;
-  friend bool operator==(const removal&, const removal&) = default;
+  const change<Row>* by = nullptr;
 };
 
 template <class Row, auto Key>
 struct coalesced {
   // The change that left each existing key's row (its `after`), in position order.
   std::vector<const change<Row>*> upserts;
-  std::vector<removal<key_of<Row, Key>>> removes;  // the keys that end removed
+  std::vector<removal<Row, key_of<Row, Key>>> removes;  // the keys that end removed
   position last = 0;                        // the highest position seen (heartbeats and markers too)
   std::size_t skipped = 0;                  // changes at or below `applied`
 };
@@ -87,7 +88,7 @@ coalesced<Row, Key> coalesce(std::span<const change<Row>> changes, position appl
   std::size_t upserts = 0;
   for (const K& k : order) {
     const last_change v = state.find(k)->second;
-    if (v.removed) out.removes.push_back({k, changes[v.index].at});
+    if (v.removed) out.removes.push_back({k, changes[v.index].at, &changes[v.index]});
     else last_row[v.index] = true, ++upserts;
   }
   out.upserts.reserve(upserts);

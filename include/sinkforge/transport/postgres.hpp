@@ -57,6 +57,7 @@
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/columns.hpp>
+#include <sinkforge/cdc/apply.hpp>
 #include <sinkforge/transport/concept.hpp>
 #include <sinkforge/transport/detail/postgres_copy.hpp>
 #include <sinkforge/transport/detail/postgres_session.hpp>
@@ -78,11 +79,14 @@ struct table {
       .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::bulk,
       .min_batch = 1000};
   template <class P>
-  static constexpr bool accepts_payload = detail::is_rows<P>::value;
+  static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
   template <class T>
-  static constexpr bool accepts_record =
-      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  static constexpr bool accepts_record = [] {
+    using Row = typename cdc::detail::change_row<T>::type;
+    if constexpr (!std::is_void_v<Row>) return accepts_record<Row>;
+    else return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  }();
 
   template <class T>
   static consteval void check_record() {
@@ -109,17 +113,23 @@ struct table {
 
   template <class T>
   class connection;
+  template <class Row, auto Key, cdc::options Opts>
+  class cdc_connection;
   template <class T, class P>
-  connection<T> open(const transport_context& cx) const;
+  auto open(const transport_context& cx) const;
+
+  // The position of the last change cdc::apply committed to this table (0 when none): where a
+  // change source resumes.
+  cdc::position cdc_position() const;
 
   // Exactly-once: the checkpoint id names the prepared transaction.
   using committable = std::uint64_t;
   static std::string encode_committable(const committable& c) { return std::to_string(c); }
   static committable decode_committable(std::string_view s);
-  template <class T>
+  template <class Rows>
   class transactional_connection;
   template <class T, class P>
-  transactional_connection<T> open_transactional(const transport_context& cx) const;
+  auto open_transactional(const transport_context& cx) const;
 };
 
 namespace detail {
@@ -157,13 +167,16 @@ struct column_spec {
 // table's shape, and delivering a COPY stream (splitting it when the server refuses rows).
 class relation {
  public:
-  relation(const table& cfg, std::vector<column_spec> columns, const char* upsert_key)
+  // `key`: the column rows are written by (the primary key of a table the sink creates, a unique
+  // index otherwise). With `upsert`, rows go through a temporary staging table into INSERT ... ON
+  // CONFLICT (key) DO UPDATE; without it the caller stages them (use_stage).
+  relation(const table& cfg, std::vector<column_spec> columns, const char* key, bool upsert = true)
       : cfg_(cfg), columns_(std::move(columns)), db_(cfg.conninfo, "postgres::table.conninfo") {
     if (cfg_.name.empty()) throw config_error("postgres::table.name", "must not be empty");
     if (cfg_.lock_timeout.count() < 0) throw config_error("postgres::table.lock_timeout", "must not be negative");
     qualified_ = cfg_.schema.empty() ? quote_identifier(cfg_.name)
                                      : concat({quote_identifier(cfg_.schema), ".", quote_identifier(cfg_.name)});
-    if (upsert_key) upsert_key_ = upsert_key;
+    if (key) key_ = key;
     std::string list;
     for (const column_spec& c : columns_) list += concat({list.empty() ? "" : ", ", quote_identifier(c.name)});
     column_list_ = list;
@@ -171,7 +184,17 @@ class relation {
     on_connect();
     if (cfg_.create_table) create();
     check_columns();
-    if (!upsert_key_.empty()) prepare_upsert();
+    if (!key_.empty()) ensure_unique_key();
+    if (!key_.empty() && upsert) prepare_upsert();
+  }
+
+  // The caller's staging: `create_sql` on every connection, then each COPY goes by `copy_sql` into
+  // the staging table and `after_copy_sql` moves it on, in the same transaction.
+  void use_stage(std::string create_sql, std::string copy_sql, std::string after_copy_sql) {
+    stage_sql_ = std::move(create_sql);
+    stage_copy_sql_ = std::move(copy_sql);
+    after_copy_sql_ = std::move(after_copy_sql);
+    db_.must(stage_sql_.c_str(), "creating the staging table");
   }
 
   detail::session& db() noexcept { return db_; }
@@ -182,7 +205,7 @@ class relation {
   void on_connect() {
     db_.must(concat({"SET lock_timeout = ", std::to_string(cfg_.lock_timeout.count())}).c_str(),
              "setting lock_timeout");
-    if (!upsert_key_.empty() && !stage_sql_.empty()) db_.must(stage_sql_.c_str(), "creating the staging table");
+    if (!stage_sql_.empty()) db_.must(stage_sql_.c_str(), "creating the staging table");
   }
 
   // A broken link is mended before the next statement, or the send is retryable.
@@ -204,7 +227,7 @@ class relation {
   send_result deliver(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::vector<record_failure>& invalid,
                       bool in_transaction) {
     if (buf.rows() == 0) return send_result::success();
-    if (!in_transaction && upsert_key_.empty()) {
+    if (!in_transaction && stage_copy_sql_.empty()) {
       // The common case: one statement, one round trip for the rows.
       result r = db_.copy_in(copy_sql_, buf.whole());
       if (r.ok()) return send_result::success();
@@ -326,16 +349,17 @@ class relation {
   // One COPY, straight into the table or, for an upsert, through the staging table; `opening`
   // (BEGIN, SAVEPOINT, ...) runs first, in the same round trip.
   result apply(const std::string& opening, std::string_view stream) {
-    if (upsert_key_.empty()) return db_.copy_in(opening + copy_sql_, stream);
+    if (stage_copy_sql_.empty()) return db_.copy_in(opening + copy_sql_, stream);
     result r = db_.copy_in(opening + stage_copy_sql_, stream);
     if (!r.ok()) return r;
-    return db_.exec(upsert_sql_ + "; TRUNCATE pg_temp.sinkforge_stage");
+    return db_.exec(after_copy_sql_);
   }
 
   void create() {
     std::string defs;
     for (const column_spec& c : columns_)
       defs += concat({defs.empty() ? "" : ", ", quote_identifier(c.name), " ", c.type, c.nullable ? "" : " NOT NULL"});
+    if (!key_.empty()) defs += concat({", PRIMARY KEY (", quote_identifier(key_), ")"});
     const std::string sql = concat({"CREATE TABLE IF NOT EXISTS ", qualified_, " (", defs, ")"});
     result r = db_.exec(sql);
     // Two sessions creating the same table at once: the loser sees a duplicate catalog row.
@@ -373,12 +397,23 @@ class relation {
     }
   }
 
-  void prepare_upsert() {
-    const std::string index_name = quote_identifier(concat({"sinkforge_", cfg_.name, "_", upsert_key_}));
+  // ON CONFLICT (key) needs a unique index on the key alone: the primary key of a table the sink
+  // created, or one made here. A table that already holds a key twice cannot have it.
+  void ensure_unique_key() {
+    result have = db_.exec(
+        "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        "WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnatts = 1 AND i.indpred IS NULL "
+        "AND a.attname = $2",
+        {{qualified_}, {key_}});
+    if (have.ok() && have.rows() > 0) return;
+    const std::string index_name = quote_identifier(concat({"sinkforge_", cfg_.name, "_", key_}));
     result r = db_.exec(concat({"CREATE UNIQUE INDEX IF NOT EXISTS ", index_name, " ON ", qualified_, " (",
-                                quote_identifier(upsert_key_), ")"}));
+                                quote_identifier(key_), ")"}));
     if (!r.ok() && r.sqlstate() != "23505" && r.sqlstate() != "42P07")
       throw config_error("deliver::idempotent", db_.error(r));
+  }
+
+  void prepare_upsert() {
     // The staging table numbers its rows, so that the last row of a key in a batch wins.
     stage_sql_ = concat({"CREATE TEMP TABLE IF NOT EXISTS sinkforge_stage AS SELECT ", column_list_, " FROM ",
                          qualified_, " WITH NO DATA; ALTER TABLE pg_temp.sinkforge_stage ADD COLUMN IF NOT "
@@ -386,14 +421,15 @@ class relation {
     stage_copy_sql_ = concat({"COPY pg_temp.sinkforge_stage (", column_list_, ") FROM STDIN (FORMAT binary)"});
     std::string set;
     for (const column_spec& c : columns_) {
-      if (upsert_key_ == c.name) continue;
+      if (key_ == c.name) continue;
       set += concat({set.empty() ? "" : ", ", quote_identifier(c.name), " = excluded.", quote_identifier(c.name)});
     }
-    const std::string key = quote_identifier(upsert_key_);
-    upsert_sql_ = concat({"INSERT INTO ", qualified_, " (", column_list_, ") SELECT ", column_list_,
+    const std::string key = quote_identifier(key_);
+    const std::string upsert_sql = concat({"INSERT INTO ", qualified_, " (", column_list_, ") SELECT ", column_list_,
                           " FROM (SELECT DISTINCT ON (", key, ") * FROM pg_temp.sinkforge_stage ORDER BY ", key,
                           ", sinkforge_order DESC) AS latest ON CONFLICT (", key, ") DO ",
                           set.empty() ? std::string("NOTHING") : "UPDATE SET " + set});
+    after_copy_sql_ = upsert_sql + "; TRUNCATE pg_temp.sinkforge_stage";
     db_.must(stage_sql_.c_str(), "creating the staging table");
   }
 
@@ -403,10 +439,10 @@ class relation {
   std::string qualified_;
   std::string column_list_;
   std::string copy_sql_;
-  std::string upsert_key_;
+  std::string key_;
   std::string stage_sql_;
   std::string stage_copy_sql_;
-  std::string upsert_sql_;
+  std::string after_copy_sql_;
   std::string ahead_;
 };
 
@@ -417,6 +453,8 @@ template <class T>
 class table::connection {
  public:
   explicit connection(const table& cfg, const char* upsert_key = nullptr) : rel_(cfg, columns(), upsert_key) {}
+  // Under exactly_once (rows are inserted, not upserted).
+  connection(const table& cfg, const transport_context&, bool) : connection(cfg) {}
 
   template <class K>
   send_result send(const record_batch<K, rows<T>>& b) {
@@ -472,8 +510,317 @@ class table::connection {
 };
 
 template <class T, class P>
-table::connection<T> table::open(const transport_context& cx) const {
-  return connection<T>(*this, cx.upsert_key);
+auto table::open(const transport_context& cx) const {
+  if constexpr (cdc::is_changes<P>::value) return cdc_connection<typename P::row_type, P::key, P::opts>(*this, cx);
+  else return connection<T>(*this, cx.upsert_key);
+}
+
+namespace detail {
+// The position cdc::apply recorded for `target` in `positions` (0: none, or no such table yet).
+inline cdc::position stored_cdc_position(session& db, const std::string& positions, const std::string& target) {
+  result r = db.exec(sinkforge::detail::concat({"SELECT position FROM ", positions, " WHERE target = $1"}).c_str(),
+                     {{target}});
+  if (!r.ok()) {
+    if (r.sqlstate() == "42P01") return 0;
+    throw config_error("postgres::table.conninfo", db.error(r));
+  }
+  if (r.rows() == 0) return 0;
+  return static_cast<cdc::position>(std::stoll(std::string(r.value(0, 0))));
+}
+}  // namespace detail
+
+// cdc::apply: each batch of changes coalesced per key, sent by one binary COPY into an unlogged
+// staging table of the sink's (a temporary table would keep exactly-once from preparing), then
+// moved by one DELETE (or soft-delete UPDATE) and one INSERT ... ON CONFLICT DO UPDATE, with the
+// position it reached, in one transaction (see cdc/apply.hpp). A row the table refuses is found
+// as for plain rows (halving) and reported; the others apply.
+template <class Row, auto Key, cdc::options Opts>
+class table::cdc_connection {
+  using payload = cdc::changes<Row, Key, Opts>;
+  static constexpr std::uint32_t carried_row = ~std::uint32_t{0};  // a row of an earlier batch
+
+ public:
+  cdc_connection(const table& cfg, const transport_context& cx, bool in_checkpoints = false)
+      : rel_(cfg, columns(), key_name(), false), cx_(cx), in_checkpoints_(in_checkpoints) {
+    using detail::quote_identifier;
+    using sinkforge::detail::concat;
+    detail::session& db = rel_.db();
+    const std::string in_schema = cfg.schema.empty() ? std::string() : quote_identifier(cfg.schema) + ".";
+    positions_ = in_schema + "sinkforge_cdc_positions";
+    detail::result made = db.exec(concat({"CREATE TABLE IF NOT EXISTS ", positions_,
+                                          " (target text PRIMARY KEY, position bigint NOT NULL)"}));
+    if (!made.ok() && made.sqlstate() != "23505" && made.sqlstate() != "42P07")
+      throw config_error("postgres::table.conninfo", db.error(made));
+    target_ = cfg.schema.empty() ? cfg.name : concat({cfg.schema, ".", cfg.name});
+    if (char* lit = PQescapeLiteral(db.handle(), target_.data(), target_.size())) {
+      target_literal_ = lit;
+      PQfreemem(lit);
+    } else {
+      throw config_error("postgres::table.name", db.error(detail::result(nullptr)));
+    }
+    const std::string stage =
+        in_schema + quote_identifier(concat({"sinkforge_stage_", cfg.sink_name.empty() ? cfg.name : cfg.sink_name}));
+    rel_.use_stage(stage_sql(stage, rel_.qualified()), concat({"COPY ", stage, " (", row_columns(""), ", sinkforge_kind, sinkforge_at) "
+                                             "FROM STDIN (FORMAT binary)"}),
+                   apply_sql(stage));
+    add_stage_columns(stage);
+    applied_ = detail::stored_cdc_position(db, positions_, target_);
+  }
+
+  template <class K>
+  send_result send(const record_batch<K, payload>& b) {
+    return deliver(b.records, false);
+  }
+
+  // Encodes and applies `records`; inside the open transaction when `in_transaction` (exactly-once:
+  // the position commits with the checkpoint), otherwise in one of its own.
+  send_result deliver(const payload& records, bool in_transaction) {
+    if (!rel_.ensure_connected())
+      return send_result::retryable("postgres: the connection is lost and connecting again failed");
+    plan_.emplace(cdc::plan_batch<Key>(carried_, records.view(), applied_));
+    const auto& plan = *plan_;
+    buf_.clear();
+    index_.clear();
+    std::vector<record_failure> invalid;
+    auto where = [&](const cdc::change<Row>* c) {
+      const std::ptrdiff_t i = plan.batch_index(c);
+      return i < 0 ? carried_row : static_cast<std::uint32_t>(i);
+    };
+    for (const auto& r : plan.result.removes) {
+      if (const char* bad = put_key_row(*r.by->before, r.at); SINKFORGE_UNLIKELY(bad != nullptr)) {
+        refused(where(r.by), *r.by, bad, invalid);
+        continue;
+      }
+      index_.push_back(where(r.by));
+    }
+    for (const cdc::change<Row>* c : plan.result.upserts) {
+      if (const char* bad = put_full_row(*c); SINKFORGE_UNLIKELY(bad != nullptr)) {
+        refused(where(c), *c, bad, invalid);
+        continue;
+      }
+      index_.push_back(where(c));
+    }
+    const bool moves = plan.result.last > applied_;
+    detail::session& db = rel_.db();
+    if (buf_.rows() > 0 || moves) {
+      if (!in_transaction) rel_.begin_with_next();
+      send_result r = rel_.deliver(buf_, index_, invalid, true);
+      if (r.ok() && (moves || !in_transaction)) {
+        // The position in a savepoint of its own: should it fail, the rows stay and a retry
+        // applies them again, which changes nothing.
+        std::string sql = rel_.take_ahead();
+        if (moves)
+          sql += sinkforge::detail::concat(
+              {in_checkpoints_ ? "SAVEPOINT sinkforge_position; " : "", "INSERT INTO ", positions_,
+               " (target, position) VALUES (", target_literal_, ", ",
+               std::to_string(static_cast<std::int64_t>(plan.result.last)),
+               ") ON CONFLICT (target) DO UPDATE SET position = excluded.position",
+               in_checkpoints_ ? "; RELEASE SAVEPOINT sinkforge_position" : ""});
+        if (!in_transaction) sql += moves ? "; COMMIT" : "COMMIT";
+        detail::result done = db.exec(sql);
+        if (!done.ok()) {
+          r = db.failure(in_transaction ? "recording the CDC position" : "COMMIT", done);
+          if (in_transaction && db.connected())
+            db.exec("ROLLBACK TO SAVEPOINT sinkforge_position; RELEASE SAVEPOINT sinkforge_position");
+        }
+      }
+      if (!r.ok()) {
+        if (!in_transaction) {
+          if (db.connected()) db.exec("ROLLBACK");
+          rel_.transaction_ended();
+        }
+        plan_.reset();
+        return r;
+      }
+    }
+    if (db.connected()) {
+      if (plan.result.last > applied_) applied_ = plan.result.last;
+      carried_ = plan.rest();
+    }
+    plan_.reset();
+    // Rows carried from an earlier batch were acknowledged there: what the table refused of them
+    // is a notice, not a failure of this batch.
+    std::vector<record_failure> ours;
+    for (record_failure& f : invalid) {
+      if (f.index == carried_row) cx_.notice({std::string(), std::move(f.reason)});
+      else ours.push_back(std::move(f));
+    }
+    if (ours.empty()) return send_result::success();
+    for (std::size_t i = 1; i < ours.size(); ++i)  // few, and nearly in order
+      for (std::size_t j = i; j > 0 && ours[j - 1].index > ours[j].index; --j) std::swap(ours[j - 1], ours[j]);
+    return send_result::partial(std::move(ours));
+  }
+
+  // Changes of a source transaction that had not ended are not applied. They lie after the stored
+  // position, so a source resuming from it sends them again; the notice says so.
+  void close() {
+    if (!carried_.empty())
+      cx_.notice({std::string(),
+                  sinkforge::detail::concat({std::to_string(carried_.size()),
+                                             " change(s) of a source transaction that did not end (begun at position ",
+                                             std::to_string(carried_.front().at),
+                                             ") were not applied; the stored position is before them"})});
+    carried_.clear();
+    rel_.db().close();
+  }
+
+  cdc::position position() const noexcept { return applied_; }
+  PGconn* handle() noexcept { return rel_.db().handle(); }
+  detail::relation& relation() noexcept { return rel_; }
+
+ private:
+  static const char* key_name() { return reflect::member_name_of<Row, Key>(); }
+
+  static std::vector<detail::column_spec> columns() {
+    std::vector<detail::column_spec> out;
+    boost::hana::for_each(boost::hana::accessors<Row>(), [&](auto pair) {
+      using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Row&>()))>;
+      out.push_back({boost::hana::to<const char*>(boost::hana::first(pair)), detail::column_type<M>(),
+                     reflect::is_optional<M>});
+    });
+    if constexpr (cdc::has(Opts, cdc::options::soft_delete)) out.push_back({cdc::deleted_column, "boolean", true});
+    if constexpr (cdc::has(Opts, cdc::options::audit_operation)) out.push_back({cdc::operation_column, "text", true});
+    if constexpr (cdc::has(Opts, cdc::options::audit_synced_at))
+      out.push_back({cdc::synced_at_column, "timestamp with time zone", true});
+    if constexpr (cdc::has(Opts, cdc::options::audit_position)) out.push_back({cdc::position_column, "bigint", true});
+    return out;
+  }
+
+  // Row's columns, quoted, each prefixed with `prefix` ("s." in a join).
+  static std::string row_columns(const char* prefix) {
+    std::string list;
+    for (const char* name : reflect::member_names<Row>())
+      list += sinkforge::detail::concat({list.empty() ? "" : ", ", prefix, detail::quote_identifier(name)});
+    return list;
+  }
+
+  // The staging table: Row's columns in the target's types, the change's kind (0 insert, 1 update,
+  // 2 remove) and position. Created once, in one statement: an ALTER would wait for an in-doubt
+  // transaction that used it.
+  static std::string stage_sql(const std::string& stage, const std::string& target) {
+    return sinkforge::detail::concat({"CREATE UNLOGGED TABLE IF NOT EXISTS ", stage, " AS SELECT ", row_columns(""),
+                                      ", NULL::smallint AS sinkforge_kind, NULL::bigint AS sinkforge_at FROM ", target,
+                                      " WITH NO DATA"});
+  }
+
+  // A staging table made for an older Row lacks the columns added since (add_missing_columns).
+  void add_stage_columns(const std::string& stage) {
+    detail::session& db = rel_.db();
+    detail::result have = db.exec(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        {{stage}});
+    if (!have.ok()) throw config_error("postgres::table.name", db.error(have));
+    for (const detail::column_spec& c : columns()) {
+      bool found = false;
+      for (int i = 0; i < have.rows() && !found; ++i) found = have.value(i, 0) == c.name;
+      bool audit = true;
+      for (const char* member : reflect::member_names<Row>()) audit &= std::string_view(member) != c.name;
+      if (found || audit) continue;
+      db.must(sinkforge::detail::concat({"ALTER TABLE ", stage, " ADD COLUMN ", detail::quote_identifier(c.name), " ",
+                                         c.type})
+                  .c_str(),
+              "adding a column to the staging table");
+    }
+  }
+
+  std::string apply_sql(const std::string& stage) {
+    using detail::quote_identifier;
+    using sinkforge::detail::concat;
+    const std::string& target = rel_.qualified();
+    const std::string key = quote_identifier(key_name());
+    std::string sql;
+    if constexpr (!cdc::has(Opts, cdc::options::soft_delete)) {
+      sql = concat({"DELETE FROM ", target, " t USING ", stage, " s WHERE s.sinkforge_kind = 2 AND t.", key, " = s.", key});
+    } else {
+      std::string set = quote_identifier(cdc::deleted_column) + " = true";
+      if constexpr (cdc::has(Opts, cdc::options::audit_operation))
+        set += ", " + quote_identifier(cdc::operation_column) + " = 'remove'";
+      if constexpr (cdc::has(Opts, cdc::options::audit_synced_at))
+        set += ", " + quote_identifier(cdc::synced_at_column) + " = now()";
+      if constexpr (cdc::has(Opts, cdc::options::audit_position))
+        set += ", " + quote_identifier(cdc::position_column) + " = s.sinkforge_at";
+      sql = concat({"UPDATE ", target, " t SET ", set, " FROM ", stage, " s WHERE s.sinkforge_kind = 2 AND t.", key,
+                    " = s.", key});
+    }
+    std::string names = row_columns(""), values = row_columns("s.");
+    auto extra = [&](const char* column, const char* value) {
+      names += ", " + quote_identifier(column);
+      values += concat({", ", value});
+    };
+    if constexpr (cdc::has(Opts, cdc::options::soft_delete)) extra(cdc::deleted_column, "false");
+    if constexpr (cdc::has(Opts, cdc::options::audit_operation))
+      extra(cdc::operation_column, "CASE s.sinkforge_kind WHEN 0 THEN 'insert' ELSE 'update' END");
+    if constexpr (cdc::has(Opts, cdc::options::audit_synced_at)) extra(cdc::synced_at_column, "now()");
+    if constexpr (cdc::has(Opts, cdc::options::audit_position)) extra(cdc::position_column, "s.sinkforge_at");
+    std::string set;
+    for (const detail::column_spec& c : columns()) {
+      if (std::string_view(c.name) == key_name()) continue;
+      set += concat({set.empty() ? "" : ", ", quote_identifier(c.name), " = excluded.", quote_identifier(c.name)});
+    }
+    sql += concat({"; INSERT INTO ", target, " (", names, ") SELECT ", values, " FROM ", stage,
+                   " s WHERE s.sinkforge_kind < 2 ON CONFLICT (", key, ") DO ",
+                   set.empty() ? std::string("NOTHING") : "UPDATE SET " + set, "; DELETE FROM ", stage});
+    return sql;
+  }
+
+  // The row of an upsert: its columns, its kind and position.
+  const char* put_full_row(const cdc::change<Row>& c) {
+    buf_.begin_row(static_cast<std::uint16_t>(reflect::member_count<Row>() + 2));
+    const char* bad = nullptr;
+    reflect::for_each_member(*c.after, [&](auto column, const auto& m) {
+      if (!bad && !buf_.value(m)) bad = decltype(column)::c_str();
+    });
+    if (bad) {
+      buf_.undo_row();
+      return bad;
+    }
+    buf_.fixed(static_cast<std::int16_t>(c.kind == cdc::op::insert ? 0 : 1));
+    buf_.fixed(static_cast<std::int64_t>(c.at));
+    return nullptr;
+  }
+
+  // The row of a remove: the key of `before`, nulls, kind 2 and the position.
+  const char* put_key_row(const Row& before, cdc::position at) {
+    buf_.begin_row(static_cast<std::uint16_t>(reflect::member_count<Row>() + 2));
+    const void* key = &(before.*Key);
+    const char* bad = nullptr;
+    reflect::for_each_member(before, [&](auto column, const auto& m) {
+      if (static_cast<const void*>(&m) != key) buf_.null();
+      else if (!bad && !buf_.value(m)) bad = decltype(column)::c_str();
+    });
+    if (bad) {
+      buf_.undo_row();
+      return bad;
+    }
+    buf_.fixed(std::int16_t{2});
+    buf_.fixed(static_cast<std::int64_t>(at));
+    return nullptr;
+  }
+
+  void refused(std::uint32_t index, const cdc::change<Row>& c, const char* column, std::vector<record_failure>& invalid) {
+    std::string why = sinkforge::detail::concat({"postgres: value of '", column, "' cannot be stored"});
+    if (index != carried_row) invalid.push_back({index, failure_kind::invalid_record, std::move(why)});
+    else cx_.notice({serialize::to_json_lenient(c.after ? *c.after : *c.before), std::move(why)});
+  }
+
+  detail::relation rel_;
+  transport_context cx_;
+  bool in_checkpoints_;
+  std::string positions_;
+  std::string target_;
+  std::string target_literal_;
+  detail::copy_buffer buf_;
+  std::vector<std::uint32_t> index_;
+  cdc::position applied_ = 0;
+  std::vector<cdc::change<Row>> carried_;
+  std::optional<cdc::batch_plan<Row, Key>> plan_;
+};
+
+inline cdc::position table::cdc_position() const {
+  detail::session db(conninfo, "postgres::table.conninfo");
+  const std::string positions =
+      schema.empty() ? std::string("sinkforge_cdc_positions") : detail::quote_identifier(schema) + ".sinkforge_cdc_positions";
+  return detail::stored_cdc_position(db, positions, schema.empty() ? name : sinkforge::detail::concat({schema, ".", name}));
 }
 
 inline table::committable table::decode_committable(std::string_view s) {
@@ -484,11 +831,12 @@ inline table::committable table::decode_committable(std::string_view s) {
 }
 
 // Exactly-once: the batches of a checkpoint in one transaction, prepared with its checkpoint row.
-template <class T>
+// `Rows` delivers a batch into the open transaction: connection<T> (rows) or cdc_connection (changes).
+template <class Rows>
 class table::transactional_connection {
  public:
-  explicit transactional_connection(const table& cfg)
-      : rows_(cfg), sink_(cfg.sink_name.empty() ? cfg.name : cfg.sink_name) {
+  transactional_connection(const table& cfg, const transport_context& cx)
+      : rows_(cfg, cx, true), sink_(cfg.sink_name.empty() ? cfg.name : cfg.sink_name) {
     if (!detail::valid_sink_name(sink_))
       throw config_error(cfg.sink_name.empty() ? "postgres::table.name" : "postgres::table.sink_name",
                          "names the sink's prepared transactions under deliver::exactly_once: 1 to 100 letters, "
@@ -516,8 +864,8 @@ class table::transactional_connection {
     if (auto own = committed_checkpoint()) committed_ = own->id;
   }
 
-  template <class K>
-  send_result send(const record_batch<K, rows<T>>& b) {
+  template <class K, class P>
+  send_result send(const record_batch<K, P>& b) {
     detail::session& db = rows_.relation().db();
     const bool first = !open_;  // the checkpoint's first batch: nothing of it is on the server yet
     if (first) {
@@ -696,7 +1044,7 @@ class table::transactional_connection {
     return send_result::fatal(std::move(why));
   }
 
-  connection<T> rows_;
+  Rows rows_;
   std::string sink_;
   std::string prefix_;
   std::string scope_;
@@ -707,8 +1055,10 @@ class table::transactional_connection {
 };
 
 template <class T, class P>
-table::transactional_connection<T> table::open_transactional(const transport_context&) const {
-  return transactional_connection<T>(*this);
+auto table::open_transactional(const transport_context& cx) const {
+  if constexpr (cdc::is_changes<P>::value)
+    return transactional_connection<cdc_connection<typename P::row_type, P::key, P::opts>>(*this, cx);
+  else return transactional_connection<connection<T>>(*this, cx);
 }
 
 }  // namespace sinkforge::inline v1::postgres
