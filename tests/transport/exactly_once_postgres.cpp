@@ -80,6 +80,9 @@ TEST_CASE("exactly_once postgres::table: prepared, invisible, then committed; re
                                              sf::deliver::exactly_once),
                          doctest::Contains("found staged transaction(s) 2, 3"), sf::config_error);
     CHECK(prepared(c, name).size() == 2);
+    // Left prepared, they would hold back every logical slot created on the server.
+    c.exec("ROLLBACK PREPARED 'sinkforge:" + name + ":2'");
+    c.exec("ROLLBACK PREPARED 'sinkforge:" + name + ":3'");
   }
   SUBCASE("restore commits the stored checkpoint 2, rolls back 3, and resumes after 2") {
     auto sink = table_sink(name, sf::restore(sf::checkpoint::stored_checkpoint{2, "offset=25", {sf::checkpoint::encode(stored)}}));

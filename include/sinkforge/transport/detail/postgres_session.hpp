@@ -100,10 +100,13 @@ class session {
  public:
   // Connects; a bad connection string or a server that cannot be reached is a config_error of
   // `field`.
-  session(std::string conninfo, std::string field) : conninfo_(std::move(conninfo)), field_(std::move(field)) {
+  // `replication`: a logical replication connection (replication=database), which takes the
+  // replication commands and simple SQL.
+  session(std::string conninfo, std::string field, bool replication = false)
+      : conninfo_(std::move(conninfo)), field_(std::move(field)) {
     remember_password();
-    const char* const keys[] = {"dbname", "fallback_application_name", nullptr};
-    const char* const values[] = {conninfo_.c_str(), "sinkforge", nullptr};
+    const char* const keys[] = {"dbname", "fallback_application_name", replication ? "replication" : nullptr, nullptr};
+    const char* const values[] = {conninfo_.c_str(), "sinkforge", replication ? "database" : nullptr, nullptr};
     conn_ = PQconnectdbParams(keys, values, 1);
     if (!conn_) throw config_error(field_, "libpq could not allocate a connection");
     if (PQstatus(conn_) != CONNECTION_OK) {
