@@ -187,8 +187,9 @@ namespace pg_source_test {
 // The pipeline as a program runs it: from the target's position, until `stop`.
 template <class Target>
 void pipe_changes(const std::string& table, const Target& target, const std::atomic<bool>& stop) {
-  sf::postgres::change_source<Account> source({.conninfo = pg_test::conninfo(), .table = table},
-                                              target.cdc_position());
+  // A heartbeat at every keepalive: positions between transactions are where resuming can go wrong.
+  sf::postgres::change_source<Account> source(
+      {.conninfo = pg_test::conninfo(), .table = table, .heartbeat_interval = 0ms}, target.cdc_position());
   auto sink = sf::make_sink<C>(target, sf::cdc::apply<&Account::id>, sf::batch::max_records{500});
   sf::cdc::follow(source, sink, [&] { return target.cdc_position(); }, [&] { return stop.load(); },
                   {.poll_wait = 50ms, .confirm_every = 100ms});

@@ -9,6 +9,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include <sinkforge/cdc/change.hpp>
@@ -21,25 +22,35 @@ struct follow_options {
   std::chrono::milliseconds confirm_every{1000};               // how often the source hears of progress
 };
 
-// Runs until `stop()` returns true (checked after every poll); returns the changes it moved.
+// Runs until `stop()` returns true, checked after every poll (`stop(n)` is told how many changes
+// other than heartbeats that poll moved, for a caller that stops once the table is quiet); returns
+// the changes it moved.
 template <class Source, class Sink, class Applied, class Stop>
 std::size_t follow(Source& source, Sink& sink, Applied&& applied, Stop&& stop, follow_options o = {}) {
   using change_type = typename Sink::record_type;
   std::vector<change_type> changes;
   std::size_t moved = 0;
   auto confirmed_at = std::chrono::steady_clock::now();
-  do {
+  for (;;) {
     changes.clear();
-    if (source.poll(changes, o.max_changes, o.poll_wait) > 0) {
+    const std::size_t n = source.poll(changes, o.max_changes, o.poll_wait);
+    std::size_t rows = 0;
+    if (n > 0) {
       sink.write(changes);
       sink.flush();
-      moved += changes.size();
+      moved += n;
+      for (const auto& c : changes) rows += c.kind != op::heartbeat;
     }
     if (const auto now = std::chrono::steady_clock::now(); now - confirmed_at >= o.confirm_every) {
       source.confirm(applied());
       confirmed_at = now;
     }
-  } while (!stop());
+    if constexpr (std::is_invocable_r_v<bool, Stop&, std::size_t>) {
+      if (stop(rows)) break;
+    } else {
+      if (stop()) break;
+    }
+  }
   return moved;
 }
 

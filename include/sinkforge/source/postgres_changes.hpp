@@ -244,6 +244,10 @@ struct change_source_options {
   bool create = true;         // create the publication and the slot when missing
   // How often the source tells the server what the target has committed, at the latest.
   std::chrono::milliseconds status_interval = std::chrono::seconds{10};
+  // A keepalive of the server becomes a heartbeat at most this often (0: every one), so that the
+  // target's position - and the WAL the slot holds - moves while the table is quiet. Each one is
+  // a small transaction on the target.
+  std::chrono::milliseconds heartbeat_interval = std::chrono::seconds{10};
   // Creating a slot waits until every transaction running on the server has ended, prepared ones
   // included; after this long it fails, naming them.
   std::chrono::milliseconds slot_wait = std::chrono::seconds{60};
@@ -524,8 +528,10 @@ class change_source {
       const bool reply = in.byte() != 0;
       // The server has sent every transaction that committed before `wal_end`, and the next
       // commit record can start right at it: a heartbeat one below never passes a commit.
-      if (!in_transaction_ && wal_end > last_ + 1) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!in_transaction_ && wal_end > last_ + 1 && now - last_heartbeat_ >= o_.heartbeat_interval) {
         last_ = wal_end - 1;
+        last_heartbeat_ = now;
         pending_.push_back({cdc::op::heartbeat, last_});
       }
       if (reply) send_status(true);
@@ -722,6 +728,7 @@ class change_source {
   cdc::position received_ = 0;   // the server's WAL end, as last reported
   cdc::position confirmed_ = 0;  // what the target has committed
   std::chrono::steady_clock::time_point last_status_{};
+  std::chrono::steady_clock::time_point last_heartbeat_{};
 };
 
 }  // namespace sinkforge::inline v1::postgres
