@@ -323,6 +323,26 @@ struct at_most_once_without_retry {
   }
 };
 
+// A change stream must reach the table in order, and its removes need a transport that deletes.
+struct changes_apply_in_order {
+  template <class C>
+  static constexpr bool holds = [] {
+    using S = typename C::R::serializer_type;
+    if constexpr (requires { S::template payload<typename C::record>::applies_changes; }) {
+      constexpr auto caps = capabilities_of<typename C::R::transport_type>;
+      return caps.remove && caps.max_concurrent_sends == 1;
+    } else {
+      return true;
+    }
+  }();
+  template <class C>
+  static void fail() {
+    static_assert(holds<C>, "sinkforge::make_sink: cdc::apply needs a transport that removes rows by key and "
+                            "applies one batch at a time (capabilities.remove, max_concurrent_sends = 1), such as "
+                            "sqlite::table or postgres::table");
+  }
+};
+
 struct transactions_are_transactional {
   template <class C>
   static constexpr bool holds = !capabilities_of<typename C::R::transport_type>.transactions ||
@@ -507,7 +527,7 @@ using all = rule_list<
     // the policies against the record type and against each other
     transport_movable, serializer_encodes_record, serializer_fits_transport, transport_stores_record,
     partitioner_reads_record, connection_sends_batches, batching_hooks, retry_hooks, delivery_names_guarantee,
-    idempotent_key_is_a_member, at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
+    idempotent_key_is_a_member, changes_apply_in_order, at_most_once_without_retry, restore_needs_exactly_once, exactly_once_deterministic,
     transactions_are_transactional, exactly_once_needs_transactions, exactly_once_connection, concurrency_hooks, exactly_once_synchronous,
     async_frontend_included, drops_only_at_most_once, metrics_hooks, dead_letter_hooks,
     clock_now_type, clock_hooks, error_handler_hooks>;

@@ -301,7 +301,7 @@ TEST_CASE("postgres::table stores nested structs and containers as jsonb; a non-
 
 TEST_CASE("postgres::table capabilities are what docs/databases.md lists") {
   constexpr auto c = sf::capabilities_of<sf::postgres::table>;
-  static_assert(c.upsert && !c.remove && c.transactions && c.schema_evolution);
+  static_assert(c.upsert && c.remove && c.transactions && c.schema_evolution);
   static_assert(c.loading == sf::loading_model::bulk && c.min_batch == 1000 && c.max_batch == 0);
   static_assert(c.max_concurrent_sends == 1);
   CHECK(c.min_batch == 1000);

@@ -251,7 +251,7 @@ TEST_CASE("transport capabilities are what docs/databases.md lists") {
     CHECK(c.max_concurrent_sends == 1);
   }
   constexpr auto table = sf::capabilities_of<sf::sqlite::table>;
-  static_assert(table.upsert && !table.remove && table.transactions && table.schema_evolution);
+  static_assert(table.upsert && table.remove && table.transactions && table.schema_evolution);
   static_assert(table.loading == loading_model::statement && table.min_batch == 1 && table.max_batch == 0);
   static_assert(table.max_concurrent_sends == 1);
   // faulty<Inner> passes everything through but two-phase commit.

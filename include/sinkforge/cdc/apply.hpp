@@ -80,6 +80,7 @@ class changes {
  public:
   using value_type = change<Row>;
   using row_type = Row;
+  static constexpr bool applies_changes = true;  // for make_sink's rules, without this header
   static constexpr auto key = Key;
   static constexpr options opts = Opts;
 

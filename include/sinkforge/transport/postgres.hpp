@@ -76,7 +76,7 @@ struct table {
   using default_serializer = serialize::columns;
   // Below 1,000 rows a COPY's round trip costs more than its rows (bench/README.md, section 6).
   static constexpr transport_capabilities capabilities{
-      .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::bulk,
+      .upsert = true, .remove = true, .transactions = true, .schema_evolution = true, .loading = loading_model::bulk,
       .min_batch = 1000};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;

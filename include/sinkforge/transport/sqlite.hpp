@@ -90,7 +90,8 @@ struct table {
   // Under deliver::idempotent<&T::key> rows are upserted: a unique index on the key column, and
   // INSERT ... ON CONFLICT (key) DO UPDATE SET every other column.
   static constexpr transport_capabilities capabilities{
-      .upsert = true, .transactions = true, .schema_evolution = true, .loading = loading_model::statement};
+      .upsert = true, .remove = true, .transactions = true, .schema_evolution = true,
+      .loading = loading_model::statement};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
