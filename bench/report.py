@@ -56,10 +56,19 @@ COMPARISONS = [
      "BM_pair_postgres_refused", "clean", "refused_1_per_batch", "items_s", None),
     ("6 PostgreSQL", "clean batches of 10,000 vs 10 rows per batch refused", "BM_pair_postgres_refused", "clean",
      "refused_10_per_batch", "items_s", None),
+    ("8 CDC", "cdc::apply into SQLite vs one prepared statement per change (pgbench-style updates)",
+     "BM_pair_cdc_sqlite", "cdc_apply", "one_by_one", "items_s", None),
+    ("8 CDC", "cdc::apply into PostgreSQL vs one prepared statement per change over libpq", "BM_pair_cdc_postgres",
+     "cdc_apply", "one_by_one", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).
 COSTS = [
+    ("CDC end-to-end lag into SQLite, p50 (source COMMIT returned -> target committed)", "BM_pair_cdc_lag",
+     "sqlite_lag_p50_ms", "ms"),
+    ("CDC end-to-end lag into SQLite, p99", "BM_pair_cdc_lag", "sqlite_lag_p99_ms", "ms"),
+    ("CDC end-to-end lag into PostgreSQL, p50", "BM_pair_cdc_lag", "postgres_lag_p50_ms", "ms"),
+    ("CDC end-to-end lag into PostgreSQL, p99", "BM_pair_cdc_lag", "postgres_lag_p99_ms", "ms"),
     ("file::append: one checkpoint (fdatasync of the staging file, commit)", "BM_pair_eo_file", "checkpoint_us", "us"),
     ("sqlite::table: one checkpoint (its row, COMMIT with synchronous=FULL)", "BM_pair_eo_sqlite", "checkpoint_us",
      "us"),
@@ -184,11 +193,13 @@ def main():
     costs = [(label, values(runs, bench, counter), unit) for label, bench, counter, unit in COSTS]
     if any(v for _, v, _ in costs):
         out.append("")
-        out.append("| cost over at-least-once without syncing (median of repetitions) | value | range |")
+        out.append("| absolute costs (median of repetitions) | value | range |")
         out.append("|---|---|---|")
         for label, v, unit in costs:
             if v:
-                out.append(f"| {label} | {statistics.median(v):,.0f} {unit} | {min(v):,.0f}-{max(v):,.0f} {unit} |")
+                digits = 1 if unit == "ms" else 0
+                out.append(f"| {label} | {statistics.median(v):,.{digits}f} {unit} "
+                           f"| {min(v):,.{digits}f}-{max(v):,.{digits}f} {unit} |")
 
     compile_path = os.path.join(results, "compile.json")
     if os.path.exists(compile_path):

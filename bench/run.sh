@@ -44,7 +44,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COM
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DSINKFORGE_BUILD_BENCH=ON -DSINKFORGE_BUILD_TESTS=OFF \
   -DSINKFORGE_BUILD_EXAMPLES=OFF -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
 cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite bench_exactly_once \
-  bench_postgres
+  bench_postgres bench_cdc
 
 if [ -z "${SINKFORGE_BENCH_POSTGRES:-}" ]; then
   pg_dir="$(mktemp -u -d /tmp/sinkforge-bench-pg.XXXXXX)"
@@ -59,7 +59,7 @@ rm -rf "$results"
 mkdir -p "$results"
 
 echo "== run ($reps repetitions of >= ${min_time}s each; candidate and baselines alternate within every iteration)"
-for b in zero_overhead json file sqlite exactly_once postgres; do
+for b in zero_overhead json file sqlite exactly_once postgres cdc; do
   echo "-- bench_$b"
   "$build/bench/bench_$b" \
     --benchmark_repetitions="$reps" \

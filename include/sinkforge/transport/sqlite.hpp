@@ -96,10 +96,14 @@ struct table {
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
   template <class T>
+  static constexpr bool row_storable =
+      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  // A struct of storable members, or a change (cdc::apply) of one.
+  template <class T>
   static constexpr bool accepts_record = [] {
     using Row = typename cdc::detail::change_row<T>::type;
-    if constexpr (!std::is_void_v<Row>) return accepts_record<Row>;
-    else return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+    if constexpr (!std::is_void_v<Row>) return row_storable<Row>;
+    else return row_storable<T>;
   }();
 
   template <class T>
