@@ -35,13 +35,19 @@ struct Account {
 };
 using C = sf::cdc::change<Account>;
 
-// Drops the test's slot and publication whatever the outcome: slots hold WAL on the shared server.
+// Drops the test's slot and publication whatever the outcome: slots hold WAL on the shared server,
+// and it has few. A slot stays active until its walsender notices that the reader is gone: that
+// walsender is ended first.
 struct replication_cleanup {
   std::string slot, publication;
   ~replication_cleanup() {
     pg_test::client db;
-    PQclear(PQexec(db.handle(), ("SELECT pg_drop_replication_slot('" + slot + "') FROM pg_replication_slots WHERE "
-                                 "slot_name = '" + slot + "' AND NOT active").c_str()));
+    const std::string where = " FROM pg_replication_slots WHERE slot_name = '" + slot + "'";
+    for (int i = 0; i < 100 && !db.rows("SELECT 1" + where).empty(); ++i) {
+      PQclear(PQexec(db.handle(), ("SELECT pg_terminate_backend(active_pid)" + where + " AND active").c_str()));
+      PQclear(PQexec(db.handle(), ("SELECT pg_drop_replication_slot(slot_name)" + where + " AND NOT active").c_str()));
+      if (!db.rows("SELECT 1" + where).empty()) std::this_thread::sleep_for(50ms);
+    }
     PQclear(PQexec(db.handle(), ("DROP PUBLICATION IF EXISTS \"" + publication + "\"").c_str()));
   }
 };
