@@ -231,14 +231,15 @@ void kill_and_resume(const std::string& table, const Target& target, ReadTarget 
   create_source(db, table);
   std::mt19937 rng(2026);
   load(db, table, rng, 50);  // rows before the first run: they come with the snapshot
-  const int kills = test::crash_kills(8);
+  // 25 kills per target, 50 for the two pipelines.
+  const int kills = test::crash_kills(25);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
-    killed += test::kill_life_after(static_cast<unsigned>(300'000 + rng() % 400'000), [&] {
+    killed += test::kill_life_after(static_cast<unsigned>(150'000 + rng() % 400'000), [&] {
       std::atomic<bool> stop{false};
       pipe_changes(table, target, stop);
     });
-    load(db, table, rng, 40);  // the source goes on while the pipeline is down
+    load(db, table, rng, 20);  // the source goes on while the pipeline is down
   }
   // A last run until the target has caught up: it equals the source (nothing writes to the source
   // meanwhile), or 30 s passed.

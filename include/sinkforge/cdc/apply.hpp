@@ -37,7 +37,7 @@
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/policy.hpp>
 #include <sinkforge/reflect.hpp>
-#include <sinkforge/serialize/detail/finite.hpp>
+#include <sinkforge/serialize/columns.hpp>
 
 namespace sinkforge::inline v1::cdc {
 
@@ -220,25 +220,18 @@ struct apply_t {
   static encode_status check(const change<Row>& c) {
     if ((c.kind == op::insert || c.kind == op::update) && !c.after) return {encode_errc::incomplete, "after"};
     if (c.kind == op::remove && !c.before) return {encode_errc::incomplete, "before"};
-    encode_status st{};
-    auto row = [&](const Row& r) {
-      reflect::for_each_member(r, [&](auto name, const auto& m) {
-        using M = std::remove_cvref_t<decltype(m)>;
-        if constexpr (std::is_floating_point_v<M>) {
-          if (st && serialize::detail::is_nan(m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
-        } else if constexpr (reflect::is_optional<M>) {
-          if constexpr (std::is_floating_point_v<typename reflect::optional_traits<M>::value_type>)
-            if (st && m && serialize::detail::is_nan(*m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
-        }
-      });
-    };
-    if (c.after) row(*c.after);
-    return st;
+    return c.after ? serialize::columns::check(*c.after) : encode_status{};
   }
 };
 
 template <auto Key, options Opts = options::none>
 inline constexpr apply_t<Key, Opts> apply{};
+
+// What a transport reports at close about the changes of a source transaction that never ended.
+inline std::string unended_transaction(std::size_t changes, position begun_at) {
+  return std::to_string(changes) + " change(s) of a source transaction that did not end (begun at position " +
+         std::to_string(begun_at) + ") were not applied; the stored position is before them";
+}
 
 // What one batch applies, given the changes an unfinished source transaction left from the batch
 // before (`carried`): the changes up to the last point outside a source transaction, coalesced;

@@ -44,7 +44,7 @@ struct columns {
     return st;
   }
 
- private:
+  // The first floating-point member (or optional one) holding NaN, which no column keeps faithfully.
   template <class T>
   static encode_status check(const T& record) {
     encode_status st{};

@@ -629,11 +629,7 @@ class table::cdc_connection {
   // position, so a source resuming from it sends them again; the notice says so.
   void close() {
     if (!carried_.empty())
-      cx_.notice({std::string(),
-                  sinkforge::detail::concat({std::to_string(carried_.size()),
-                                             " change(s) of a source transaction that did not end (begun at position ",
-                                             std::to_string(carried_.front().at),
-                                             ") were not applied; the stored position is before them"})});
+      cx_.notice({std::string(), cdc::unended_transaction(carried_.size(), carried_.front().at)});
     carried_.clear();
     rows_.close();
   }
