@@ -158,7 +158,11 @@ class uri_parser {
 
   std::string without_password() const {
     std::string_view t = text_;
-    const std::size_t start = t.find("//");
+    // An authority only right after the scheme's ':'.
+    const std::size_t colon_at = t.find(':');
+    const std::size_t start = colon_at != std::string_view::npos && t.substr(colon_at + 1).starts_with("//")
+                                  ? colon_at + 1
+                                  : std::string_view::npos;
     if (start != std::string_view::npos) {
       const std::size_t end = t.find_first_of("/?#", start + 2);
       const std::string_view authority = t.substr(start + 2, end == std::string_view::npos ? end : end - start - 2);
