@@ -53,6 +53,7 @@ TEST_CASE("registry::parse_uri splits and decodes each part") {
   CHECK(out.path.empty());
   const auto v6 = sf::registry::parse_uri("postgres://[::1]:5433/db");
   CHECK(v6.host == "::1");
+  CHECK(sf::registry::parse_uri("x://[FE80::1]/").host == "fe80::1");
   CHECK(v6.port == 5433);
   const auto no_port = sf::registry::parse_uri("postgres://host:/db");
   CHECK(!no_port.port);
@@ -81,6 +82,7 @@ TEST_CASE("registry::parse_uri refuses each malformed part, naming it") {
       {"x://[::1/", "uri.host", "lacks its ']'"},
       {"x://[::1]x/", "uri.host", "':' and the port"},
       {"x://[zz]/", "uri.host", "hex digits"},
+      {"x://[2D1]:5432/", "uri.host", "at least one ':'"},  // found by fuzz.uri
       {"x://u:p%g@h/", "uri.password", "two hex digits"},
       {"x://u\"@h/", "uri.user", "must be percent-encoded"},
       {"x://h?a=1&&b=2", "uri.query", "no key"},

@@ -207,10 +207,10 @@ class uri_parser {
       if (close == std::string_view::npos) fail("uri.host", "an IPv6 address in '[' lacks its ']'");
       const std::string_view literal = a.substr(1, close - 1);
       if (literal.empty()) fail("uri.host", "an IPv6 address in '[]' is empty");
-      for (const char c : literal)
-        if (!(hex_value(c) >= 0 || c == ':' || c == '.'))
-          fail("uri.host", "an IPv6 address holds hex digits, ':' and '.' only");
+      if (!ipv6_literal(literal))
+        fail("uri.host", "an IPv6 address in '[]' holds hex digits, ':' and '.' only, and at least one ':'");
       out_.host = std::string(literal);
+      for (char& c : out_.host) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
       a.remove_prefix(close + 1);
       if (!a.empty()) {
         if (a.front() != ':') fail("uri.host", "after an IPv6 address comes ':' and the port, or nothing");
