@@ -24,13 +24,13 @@ trap cleanup EXIT
 rm -f replica.db replica.db-wal replica.db-shm
 q "CREATE TABLE $t (id bigint PRIMARY KEY, owner text NOT NULL, balance double precision)"
 q "INSERT INTO $t SELECT i, 'owner ' || i, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1.25 END FROM generate_series(1, 1000) i"
-"$bin" sqlite replica.db --table "$t" --idle 1
-"$bin" postgres --table "$t" --idle 1
+"$bin" sqlite replica.db --table "$t" --idle 3
+"$bin" postgres --table "$t" --idle 3
 q "BEGIN; UPDATE $t SET balance = balance * 2 WHERE id % 3 = 0; DELETE FROM $t WHERE id % 10 = 0; \
    INSERT INTO $t SELECT i, 'new ' || i, 0.5 FROM generate_series(1001, 1200) i; UPDATE $t SET id = 5000 WHERE id = 1; COMMIT"
 q "DELETE FROM $t WHERE id BETWEEN 1100 AND 1150"
-"$bin" sqlite replica.db --table "$t" --idle 1
-"$bin" postgres --table "$t" --idle 1
+"$bin" sqlite replica.db --table "$t" --idle 3
+"$bin" postgres --table "$t" --idle 3
 rows="SELECT id || '|' || owner || '|' || coalesce(round(balance::numeric, 2)::text, 'NULL') FROM"
 q "$rows $t ORDER BY id" > source.txt
 qt "$rows ${t}_replica ORDER BY id" > postgres.txt
