@@ -7,30 +7,14 @@
 #include <sinkforge/transport/sqlite.hpp>
 
 #include "support/records.hpp"
+#include "transport/sqlite_support.hpp"
 #include "transport/support.hpp"
 
 namespace sf = sinkforge;
 using namespace std::chrono_literals;
 
 namespace {
-std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  std::vector<std::vector<std::string>> rows;
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const auto* t = sqlite3_column_text(st, c);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return rows;
-}
+using sqlite_test::query;
 
 struct Keyed {
   BOOST_HANA_DEFINE_STRUCT(Keyed, (std::int64_t, id), (std::string, name));

@@ -16,6 +16,7 @@
 #include <sinkforge/transport/sqlite.hpp>
 
 #include "transport/cdc_stream.hpp"
+#include "transport/sqlite_support.hpp"
 #include "transport/support.hpp"
 
 namespace sf = sinkforge;
@@ -46,22 +47,7 @@ inline cdc_stream::table read_table(const fs::path& db_path, const char* where =
 }
 
 inline std::vector<std::vector<std::string>> query(const fs::path& db_path, const std::string& sql) {
-  std::vector<std::vector<std::string>> rows;
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const auto* t = sqlite3_column_text(st, c);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return rows;
+  return sqlite_test::query(db_path.string(), sql);
 }
 
 inline sf::sqlite::table accounts(const fs::path& db_path) {
