@@ -536,6 +536,12 @@ using all = rule_list<
 
 }  // namespace detail
 
+// Whether make_sink<T>(Ps...) composes (no rule is broken), for code that chooses among
+// compositions, as the registry does.
+template <class T, class... Ps>
+inline constexpr bool composes = detail::first_broken_rule<detail::composition<T, std::remove_cvref_t<Ps>...>,
+                                                           detail::rules::all>() == detail::rules::all::size;
+
 template <class T, class... Args>
 auto make_sink(Args&&... args) {
   using composition = detail::composition<T, std::remove_cvref_t<Args>...>;

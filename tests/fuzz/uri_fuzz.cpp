@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const registry::uri u = registry::parse_uri(text);
     const registry::uri again = registry::parse_uri(u.redacted());
-    check(again.scheme == u.scheme && again.host == u.host && again.port == u.port && again.path == u.path);
+    check(again.scheme == u.scheme && again.host == u.host && again.host_as_written == u.host_as_written && again.port == u.port && again.path == u.path);
     check(again.query.size() == u.query.size());
     for (std::size_t i = 0; i < u.query.size(); ++i) check(again.query[i].first == u.query[i].first);
     check(again.password.has_value() == u.password.has_value());

@@ -1,10 +1,13 @@
 # The include graph of include/sinkforge points one way: from the top (sink.hpp, async.hpp, the
 # umbrella, ranges.hpp) to the engine (engine/), to the policies (every family's folder, clock,
-# on_error, reflect, record_batch), to the ground floor (config, policy, error, detail/). A header
-# may include its own layer or a lower one, never a higher one.
+# on_error, reflect, record_batch), to the ground floor (config, policy, error, detail/). Above the
+# top, the registry (registry/) composes sinks from URIs. A header may include its own layer or a
+# lower one, never a higher one.
 #   cmake -DINCLUDE_ROOT=<include dir> -P check_layers.cmake
 function(layer_of header out)
-  if(header MATCHES "^sinkforge/(sink|sinkforge|async|ranges)\\.hpp$")
+  if(header MATCHES "^sinkforge/registry/")
+    set(${out} 4 PARENT_SCOPE)
+  elseif(header MATCHES "^sinkforge/(sink|sinkforge|async|ranges)\\.hpp$")
     set(${out} 3 PARENT_SCOPE)
   elseif(header MATCHES "^sinkforge/engine/")
     set(${out} 2 PARENT_SCOPE)
@@ -14,7 +17,7 @@ function(layer_of header out)
     set(${out} 1 PARENT_SCOPE)
   endif()
 endfunction()
-set(names ground policies engine top)
+set(names ground policies engine top registry)
 if(NOT IS_DIRECTORY "${INCLUDE_ROOT}/sinkforge")
   message(FATAL_ERROR "no sinkforge headers under ${INCLUDE_ROOT}")
 endif()

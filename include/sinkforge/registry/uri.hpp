@@ -31,6 +31,7 @@ struct uri {
   std::string user;
   std::optional<std::string> password;
   std::string host;  // lower case for a registered name; an IPv6 literal without its brackets
+  std::string host_as_written;  // decoded, case kept: a scheme whose authority names a file reads this
   std::optional<std::uint16_t> port;
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;  // in order; keys are unique
@@ -210,6 +211,7 @@ class uri_parser {
       if (!ipv6_literal(literal))
         fail("uri.host", "an IPv6 address in '[]' holds hex digits, ':' and '.' only, and at least one ':'");
       out_.host = std::string(literal);
+      out_.host_as_written = out_.host;
       for (char& c : out_.host) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
       a.remove_prefix(close + 1);
       if (!a.empty()) {
@@ -224,6 +226,7 @@ class uri_parser {
       a = a.substr(0, colon);
     }
     std::string host = decode(a, part::host, "uri.host");
+    out_.host_as_written = host;
     for (char& c : host) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     out_.host = std::move(host);
   }
@@ -300,7 +303,7 @@ inline std::string uri::redacted() const {
       if (password) out += ":***";
       out += '@';
     }
-    out += detail::ipv6_literal(host) ? "[" + host + "]" : percent_encode(host, part::host);
+    out += detail::ipv6_literal(host) && host == host_as_written ? "[" + host + "]" : percent_encode(host_as_written, part::host);
     if (port) out += ":" + std::to_string(*port);
   }
   out += percent_encode(path, part::path);
