@@ -112,6 +112,9 @@ TEST_CASE("registry::parse_uri never shows a password or a secret query value") 
   const auto u = sf::registry::parse_uri("postgresql://loader:hunter2@db/shop?api_token=abc&table=t");
   CHECK(u.redacted() == "postgresql://loader:***@db/shop?api_token=***&table=t");
   CHECK(u.redacted().find("hunter2") == std::string::npos);
+  // A key ending in _env names the variable that holds the secret: the name is shown.
+  CHECK(sf::registry::parse_uri("postgresql://db/shop?password_env=PGPASSWORD").redacted() ==
+        "postgresql://db/shop?password_env=PGPASSWORD");
 }
 
 TEST_CASE("registry::parse_uri: random parts, encoded and parsed back, are the same parts (2,000 URIs)") {

@@ -124,7 +124,8 @@ class options {
     if (!(ns < 0x1p62)) bad(key, *v, "a duration below 146 years");
     const std::chrono::nanoseconds d{static_cast<std::int64_t>(ns)};
     if (d < min)
-      bad(key, *v, d.count() == 0 && min.count() == 1 ? std::string("a duration above zero") : sinkforge::detail::concat({"a duration of at least ", std::to_string(min.count()), "ns"}));
+      bad(key, *v, min.count() == 1 ? std::string("a duration above zero")
+                                    : sinkforge::detail::concat({"a duration of at least ", shown(min)}));
     return d;
   }
 
@@ -216,6 +217,14 @@ class options {
     for (std::size_t i = 0; i < values_.size(); ++i)
       if (values_[i].first == key) return i;
     return npos;
+  }
+
+  static std::string shown(std::chrono::nanoseconds d) {
+    static constexpr std::pair<std::int64_t, const char*> units[] = {
+        {3600'000'000'000, "h"}, {60'000'000'000, "m"}, {1000'000'000, "s"}, {1000'000, "ms"}, {1000, "us"}, {1, "ns"}};
+    for (const auto& [ns, unit] : units)
+      if (d.count() % ns == 0) return std::to_string(d.count() / ns) + unit;
+    return std::to_string(d.count()) + "ns";
   }
 
   static std::string list(std::span<const std::span<const key_info>> accepted) {

@@ -49,8 +49,10 @@ struct uri {
 
 namespace detail {
 
-// A query key whose value is a secret: shown as *** like the password.
+// A query key whose value is a secret: shown as *** like the password. A key ending in `_env`
+// names the environment variable that holds a secret (`password_env=PGPASSWORD`): shown.
 constexpr bool secret_key(std::string_view k) noexcept {
+  if (k.ends_with("_env")) return false;
   return k.find("password") != std::string_view::npos || k.find("secret") != std::string_view::npos ||
          k.find("token") != std::string_view::npos;
 }
