@@ -15,18 +15,26 @@ class shared_box {
   explicit shared_box(std::in_place_t, Args&&... args) : node_(new node{std::forward<Args>(args)...}) {}
 
   shared_box(const shared_box& o) noexcept : node_(o.node_) { node_->refs.fetch_add(1, std::memory_order_relaxed); }
+  // A moved-from box is empty: it may only be destroyed or assigned to.
+  shared_box(shared_box&& o) noexcept : node_(std::exchange(o.node_, nullptr)) {}
+  shared_box& operator=(shared_box&& o) noexcept {
+    std::swap(node_, o.node_);
+    return *this;
+  }
   shared_box& operator=(const shared_box& o) noexcept {
     shared_box copy(o);
     std::swap(node_, copy.node_);
     return *this;
   }
   ~shared_box() {
-    if (node_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete node_;
+    if (node_ && node_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete node_;
   }
 
   T& operator*() const noexcept { return node_->value; }
   T* operator->() const noexcept { return &node_->value; }
-  long use_count() const noexcept { return node_->refs.load(std::memory_order_relaxed); }
+  long use_count() const noexcept { return node_ ? node_->refs.load(std::memory_order_relaxed) : 0; }
+  // The same value (not only an equal one).
+  friend bool operator==(const shared_box& a, const shared_box& b) noexcept { return a.node_ == b.node_; }
 
  private:
   struct node {

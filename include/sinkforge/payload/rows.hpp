@@ -53,7 +53,9 @@ class rows {
 
   static std::size_t estimate(const T& record) {
     std::size_t n = sizeof(T);
-    if constexpr (reflect::is_struct<T>) {
+    if constexpr (dynamic::is_record<T>) {
+      for (const auto& v : record.values()) n += sizeof(v) + v.text.size();
+    } else if constexpr (reflect::is_struct<T>) {
       reflect::for_each_member(record, [&](auto, const auto& m) {
         using M = std::remove_cvref_t<decltype(m)>;
         if constexpr (reflect::string_like<M> || reflect::byte_sequence<M>) n += std::ranges::size(m);

@@ -217,15 +217,20 @@ class sinks {
       }
       options o(std::move(all), target_);
       const bool found = ((scheme_named<Schemes>(u.scheme) && (open_with<Schemes>(u, o), true)) || ...);
-      if (!found) {
-        std::string known;
-        ((known += sinkforge::detail::concat({known.empty() ? "" : ", ", Schemes::name})), ...);
-        throw config_error("uri.scheme", sinkforge::detail::concat({"unknown scheme '", u.scheme, "'; known: ", known,
-                                                                    " (in ", target_, ")"}));
-      }
+      if (!found) unknown_scheme(u);
     }
     sink(const sink&) = delete;
     sink& operator=(const sink&) = delete;
+
+    // Checks the URI as the constructor does, and opens nothing.
+    struct validate_only {};
+    sink(validate_only, std::string_view uri_text) : validating_(true) {
+      const uri u = parse_uri(uri_text);
+      target_ = u.redacted();
+      options o(u.query, target_);
+      const bool found = ((scheme_named<Schemes>(u.scheme) && (open_with<Schemes>(u, o), true)) || ...);
+      if (!found) unknown_scheme(u);
+    }
 
     ~sink() {
       try {
@@ -302,6 +307,13 @@ class sinks {
     std::size_t alternative() const noexcept { return sink_.index(); }
 
    private:
+    [[noreturn]] void unknown_scheme(const uri& u) const {
+      std::string known;
+      ((known += sinkforge::detail::concat({known.empty() ? "" : ", ", Schemes::name})), ...);
+      throw config_error("uri.scheme", sinkforge::detail::concat({"unknown scheme '", u.scheme, "'; known: ", known,
+                                                                  " (in ", target_, ")"}));
+    }
+
     template <class S>
     void open_with(const uri& u, options& o) {
       const std::span<const key_info> accepted[] = {std::span<const key_info>(S::keys), common_keys};
@@ -368,6 +380,7 @@ class sinks {
       if (G == sinkforge::guarantee::exactly_once && !store_path && !keeps_checkpoint<S>())
         o.fail("checkpoint", sinkforge::detail::concat({"delivery=exactly_once on ", S::name,
                                                         ": needs a checkpoint store: checkpoint=<file>"}));
+      if (validating_) return;
       std::optional<checkpoint::file_store> store;
       if (store_path) store.emplace(*store_path);
       const auto batching = batch::max_records{c.max_records} | batch::max_age{c.max_age};
@@ -418,6 +431,7 @@ class sinks {
       throw std::logic_error("sinkforge::registry: this sink holds no composed sink (its construction failed)");
     }
 
+    bool validating_ = false;
     open_options options_;
     std::string target_;
     std::string_view scheme_;
@@ -426,6 +440,9 @@ class sinks {
     std::vector<failed_record> pending_;
     alternatives sink_;  // last: destroyed first, while pending_ and the dead-letter target live
   };
+
+  // Throws the config_error opening `uri` would throw for its scheme, keys and values; opens nothing.
+  static void validate(std::string_view uri_text) { const sink checked(typename sink::validate_only{}, uri_text); }
 
   // `auto s = order_sinks::open(uri)`: the sink is built in place (a composed sink does not move).
   static sink open(std::string_view uri_text, open_options opts = {}) { return sink(uri_text, std::move(opts)); }

@@ -1,8 +1,10 @@
 // serialize::columns: records stay structs and the transport binds each member to a column
 // (sqlite::table). Which member types a column can hold is the transport's rule; this serializer
 // rejects only values no column can hold faithfully: NaN (SQLite would store NULL silently).
+// A dynamic::record's fields go to the columns of their names.
 #pragma once
 
+#include <sinkforge/dynamic/record.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/concept.hpp>
@@ -15,7 +17,7 @@ struct columns {
   template <class T>
   using payload = rows<T>;
   template <class T>
-  static constexpr bool can_encode = reflect::is_struct<T> && std::is_copy_constructible_v<T>;
+  static constexpr bool can_encode = (reflect::is_struct<T> || dynamic::is_record<T>) && std::is_copy_constructible_v<T>;
   template <class T>
   static consteval void check_record() {
     static_assert(can_encode<T>,
@@ -48,16 +50,23 @@ struct columns {
   template <class T>
   static encode_status check(const T& record) {
     encode_status st{};
-    reflect::for_each_member(record, [&](auto name, const auto& m) {
-      using M = std::remove_cvref_t<decltype(m)>;
-      if constexpr (std::is_floating_point_v<M>) {
-        if (st && detail::is_nan(m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
-      } else if constexpr (reflect::is_optional<M>) {
-        if constexpr (std::is_floating_point_v<typename reflect::optional_traits<M>::value_type>)
-          if (st && m && detail::is_nan(*m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
-      }
-    });
-    return st;
+    if constexpr (dynamic::is_record<T>) {
+      for (std::size_t i = 0; i < record.size() && st; ++i)
+        if (record[i].type == dynamic::kind::real && detail::is_nan(record[i].real))
+          st = {encode_errc::non_finite_number, record.names()[i].c_str()};
+      return st;
+    } else {
+      reflect::for_each_member(record, [&](auto name, const auto& m) {
+        using M = std::remove_cvref_t<decltype(m)>;
+        if constexpr (std::is_floating_point_v<M>) {
+          if (st && detail::is_nan(m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+        } else if constexpr (reflect::is_optional<M>) {
+          if constexpr (std::is_floating_point_v<typename reflect::optional_traits<M>::value_type>)
+            if (st && m && detail::is_nan(*m)) st = {encode_errc::non_finite_number, decltype(name)::c_str()};
+        }
+      });
+      return st;
+    }
   }
 };
 

@@ -119,10 +119,11 @@ struct csv {
   template <class T>
   using payload = byte_records;
   template <class T>
-  static constexpr bool can_encode =
-      reflect::is_struct<T> && reflect::all_members<T>([](auto t) {
-        return detail::csv_scalar<typename decltype(t)::type>();
-      });
+  static constexpr bool can_encode = [] {
+    if constexpr (reflect::is_struct<T>)
+      return reflect::all_members<T>([](auto t) { return detail::csv_scalar<typename decltype(t)::type>(); });
+    else return false;
+  }();
   template <class T>
   static consteval void check_record() {
     static_assert(can_encode<T>,

@@ -82,8 +82,11 @@ struct table {
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
   template <class T>
-  static constexpr bool row_storable =
-      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+  static constexpr bool row_storable = [] {
+    if constexpr (reflect::is_struct<T>)
+      return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+    else return false;
+  }();
   // A struct of storable members, or a change (cdc::apply) of one.
   template <class T>
   static constexpr bool accepts_record = [] {

@@ -42,6 +42,7 @@
 #include <sinkforge/cdc/apply.hpp>
 #include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
+#include <sinkforge/dynamic/record.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/columns.hpp>
@@ -96,13 +97,17 @@ struct table {
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
   template <class T>
-  static constexpr bool row_storable =
-      reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
-  // A struct of storable members, or a change (cdc::apply) of one.
+  static constexpr bool row_storable = [] {
+    if constexpr (reflect::is_struct<T>)
+      return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
+    else return false;
+  }();
+  // A struct of storable members, a change (cdc::apply) of one, or a dynamic::record.
   template <class T>
   static constexpr bool accepts_record = [] {
     using Row = typename cdc::detail::change_row<T>::type;
-    if constexpr (!std::is_void_v<Row>) return row_storable<Row>;
+    if constexpr (dynamic::is_record<T>) return true;
+    else if constexpr (!std::is_void_v<Row>) return row_storable<Row>;
     else return row_storable<T>;
   }();
 
@@ -176,6 +181,49 @@ class database {
       throw;
     }
   }
+  // Opens the database for a table whose columns are known only from the records (dynamic::record):
+  // the table is looked at, created or altered by the caller, batch by batch.
+  struct columns_from_records {};
+  database(const table& cfg, columns_from_records) : cfg_(cfg) {
+    if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
+    if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
+    open();
+    try {
+      sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
+      if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
+      if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
+      if (!cfg_.create_table && existing_columns().empty())
+        throw config_error("sqlite::table.name", concat({"table '", cfg_.name, "' does not exist (create_table is off)"}));
+      prepare("BEGIN IMMEDIATE", &begin_);
+      prepare("COMMIT", &commit_);
+      prepare("ROLLBACK", &rollback_);
+    } catch (...) {
+      finalize();
+      throw;
+    }
+  }
+
+  // The table's columns as they are now (none when it does not exist).
+  std::vector<std::string> existing_columns() {
+    sqlite3_stmt* info = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT name FROM pragma_table_info(?1)", -1, &info, nullptr) != SQLITE_OK)
+      throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
+    sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
+    std::vector<std::string> have;
+    while (sqlite3_step(info) == SQLITE_ROW)
+      have.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
+    sqlite3_finalize(info);
+    return have;
+  }
+  // Runs a statement of the caller's; SQLite's code, with its message in `why` on failure.
+  int exec_code(const std::string& sql, std::string& why) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) why = concat({"sqlite: ", err ? err : sqlite3_errstr(rc)});
+    sqlite3_free(err);
+    return rc;
+  }
+
   database(database&& o) noexcept
       : cfg_(std::move(o.cfg_)), db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
         begin_(std::exchange(o.begin_, nullptr)), commit_(std::exchange(o.commit_, nullptr)),
@@ -536,6 +584,209 @@ class table::connection {
 
   detail::database db_;
   byte_buffer scratch_;
+};
+
+// Records whose fields are known at run time: each field goes to the column of its name. The
+// table is created from the first record that reaches it (a column per field, typed by its value:
+// INTEGER for integers and booleans, REAL, TEXT for text and JSON; none for a null), and with add_missing_columns a later field the table
+// lacks is added; otherwise a record with such a field is refused, naming it. An INSERT is prepared
+// per shape of record. A field a NOT NULL column needs and the record lacks is refused by SQLite,
+// record by record.
+template <>
+class table::connection<dynamic::record> {
+ public:
+  explicit connection(const table& cfg) : db_(cfg, detail::database::columns_from_records{}) {}
+  connection(const table& cfg, const transport_context&, bool) : connection(cfg) {}
+  connection(const table& cfg, const char* key) : connection(cfg) {
+    if (key) throw config_error("deliver::idempotent", "a dynamic::record has no key member to upsert by");
+  }
+  connection(connection&&) noexcept = default;
+  ~connection() { forget_statements(); }
+
+  template <class K>
+  send_result send(const record_batch<K, rows<dynamic::record>>& b) {
+    int rc = db_.begin();
+    if (rc != SQLITE_DONE) return db_.failure("BEGIN", rc);
+    std::vector<record_failure> invalid;
+    rc = insert_rows(b.records, invalid);
+    if (rc == SQLITE_DONE) rc = db_.commit();
+    if (rc != SQLITE_DONE) {
+      send_result r = db_.failure(rc == SQLITE_DONE ? "COMMIT" : "INSERT", rc);
+      db_.rollback();
+      forget_statements();  // a CREATE or ALTER of this batch was rolled back with it
+      return r;
+    }
+    if (!invalid.empty()) return send_result::partial(std::move(invalid));
+    return send_result::success();
+  }
+
+  int insert_rows(const rows<dynamic::record>& records, std::vector<record_failure>& invalid) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const dynamic::record& r = records[i];
+      std::string why;
+      int rc = insert(r, why);
+      if (rc == SQLITE_ERROR && why.empty()) {
+        // The statement's table or column is gone: a rolled-back batch had created it. Again, once.
+        forget_statements();
+        rc = insert(r, why);
+      }
+      if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
+      if (!why.empty() || (rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH ||
+          (rc & 0xff) == SQLITE_TOOBIG) {
+        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+                           why.empty() ? db_.last_error() : std::move(why)});
+        continue;
+      }
+      return rc;
+    }
+    return SQLITE_DONE;
+  }
+
+  int apply_in_transaction(const rows<dynamic::record>& records, std::vector<record_failure>& invalid) {
+    return insert_rows(records, invalid);
+  }
+  void applied() noexcept {}
+
+  void close() {
+    forget_statements();
+    db_.finalize();
+  }
+  detail::database& database() noexcept { return db_; }
+  sqlite3* handle() const noexcept { return db_.handle(); }
+
+ private:
+  struct prepared_shape {
+    dynamic::shape_ref shape;
+    sqlite3_stmt* insert = nullptr;
+    std::string refused;  // why records of this shape cannot be stored (a field without a column)
+  };
+
+  // SQLITE_DONE; a refusal of this record alone with `why` set; or the code that stops the batch
+  // (SQLITE_ERROR with `why` empty: the prepared statement no longer fits the table).
+  int insert(const dynamic::record& r, std::string& why) {
+    prepared_shape* p = statement_for(r, why);
+    if (!p) return SQLITE_ERROR;
+    if (!p->refused.empty()) {
+      why = p->refused;
+      return SQLITE_CONSTRAINT;
+    }
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      const dynamic::value& v = r[c];
+      const int at = static_cast<int>(c) + 1;
+      switch (v.type) {
+        case dynamic::kind::null: sqlite3_bind_null(p->insert, at); break;
+        case dynamic::kind::boolean:
+        case dynamic::kind::integer: sqlite3_bind_int64(p->insert, at, v.integer); break;
+        case dynamic::kind::real:
+          if (serialize::detail::is_nan(v.real)) {
+            sqlite3_clear_bindings(p->insert);
+            why = detail::concat({"sqlite: value of '", r.names()[c], "' cannot be stored (NaN)"});
+            return SQLITE_MISMATCH;
+          }
+          sqlite3_bind_double(p->insert, at, v.real);
+          break;
+        case dynamic::kind::text:
+        case dynamic::kind::json:
+          sqlite3_bind_text64(p->insert, at, v.text.data(), v.text.size(), SQLITE_STATIC, SQLITE_UTF8);
+          break;
+      }
+    }
+    const int rc = sqlite3_step(p->insert);
+    const bool refused = (rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG;
+    if (refused) why = db_.last_error();
+    sqlite3_reset(p->insert);
+    sqlite3_clear_bindings(p->insert);  // drop SQLITE_STATIC pointers into this batch
+    if (rc == SQLITE_ERROR && !refused) {
+      // A schema that changed under a cached statement: the caller prepares again.
+      return SQLITE_ERROR;
+    }
+    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+  }
+
+  prepared_shape* statement_for(const dynamic::record& r, std::string& why) {
+    const dynamic::shape_ref& shape = r.fields();
+    if (last_ && last_->shape == shape) return last_;
+    for (prepared_shape& p : shapes_)
+      if (p.shape == shape || p.shape->names == shape->names) return last_ = &p, last_;
+    if (shapes_.size() >= 256) forget_statements();  // a stream of ever new shapes
+    prepared_shape p{shape, nullptr, {}};
+    if (!fit_table(r, p.refused, why)) return nullptr;
+    if (p.refused.empty()) {
+      std::string sql = detail::concat({"INSERT INTO ", detail::quote_identifier(db_.config().name), " ("});
+      std::string values;
+      for (std::size_t i = 0; i < shape->names.size(); ++i) {
+        sql += detail::concat({i ? ", " : "", detail::quote_identifier(shape->names[i])});
+        values += detail::concat({i ? ", ?" : "?"});
+      }
+      sql += detail::concat({") VALUES (", values, ")"});
+      if (sqlite3_prepare_v3(db_.handle(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &p.insert, nullptr) != SQLITE_OK) {
+        why = db_.last_error();
+        return nullptr;
+      }
+    }
+    shapes_.push_back(std::move(p));
+    return last_ = &shapes_.back(), last_;
+  }
+
+  // Creates the table, or adds the columns it lacks, for records of `shape`; false with `why` when
+  // SQLite refused. A field the table lacks without add_missing_columns: `refused`.
+  static const char* column_type(const dynamic::value& v) noexcept {
+    switch (v.type) {
+      case dynamic::kind::boolean:
+      case dynamic::kind::integer: return " INTEGER";
+      case dynamic::kind::real: return " REAL";
+      case dynamic::kind::text:
+      case dynamic::kind::json: return " TEXT";
+      default: return "";
+    }
+  }
+
+  bool fit_table(const dynamic::record& r, std::string& refused, std::string& why) {
+    const dynamic::shape& shape = *r.fields();
+    const std::vector<std::string> have = db_.existing_columns();
+    const auto& cfg = db_.config();
+    if (have.empty()) {
+      if (!cfg.create_table) {
+        why = detail::concat({"sqlite: table '", cfg.name, "' does not exist (create_table is off)"});
+        return false;
+      }
+      if (shape.names.empty()) {
+        refused = "sqlite: a record without fields cannot create a table";
+        return true;
+      }
+      std::string sql = detail::concat({"CREATE TABLE IF NOT EXISTS ", detail::quote_identifier(cfg.name), " ("});
+      for (std::size_t i = 0; i < shape.names.size(); ++i)
+        sql += detail::concat({i ? ", " : "", detail::quote_identifier(shape.names[i]), column_type(r[i])});
+      sql += ")";
+      return db_.exec_code(sql, why) == SQLITE_OK;
+    }
+    for (std::size_t i = 0; i < shape.names.size(); ++i) {
+      const std::string& field = shape.names[i];
+      bool found = false;
+      for (const std::string& h : have) found = found || sqlite3_stricmp(h.c_str(), field.c_str()) == 0;
+      if (found) continue;
+      if (!cfg.add_missing_columns) {
+        refused = detail::concat({"sqlite: table '", cfg.name, "' has no column '", field, "' (add it, or set add_missing_columns)"});
+        return true;
+      }
+      if (db_.exec_code(detail::concat({"ALTER TABLE ", detail::quote_identifier(cfg.name), " ADD COLUMN ",
+                                        detail::quote_identifier(field), column_type(r[i])}),
+                        why) != SQLITE_OK)
+        return false;
+    }
+    return true;
+  }
+
+  void forget_statements() noexcept {
+    for (prepared_shape& p : shapes_)
+      if (p.insert) sqlite3_finalize(p.insert);
+    shapes_.clear();
+    last_ = nullptr;
+  }
+
+  detail::database db_;
+  std::vector<prepared_shape> shapes_;
+  prepared_shape* last_ = nullptr;
 };
 
 template <class T, class P>

@@ -21,6 +21,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <sinkforge/dynamic/record.hpp>
 #include <sinkforge/error.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/detail/text.hpp>
@@ -403,6 +404,8 @@ constexpr bool json_encodable() {
     return true;
   else if constexpr (is_optional<T>)
     return json_encodable<typename optional_traits<T>::value_type>();
+  else if constexpr (dynamic::is_record<T>)
+    return true;
   else if constexpr (is_struct<T>)
     return reflect::all_members<T>([](auto t) { return json_encodable_member(t); });
   else if constexpr (map_like<T>)
@@ -462,6 +465,19 @@ std::size_t json_bound(const T& v) {
     if (!v) return 4;
     const std::size_t b = json_bound(*v);
     return b < 4 ? 4 : b;
+  } else if constexpr (dynamic::is_record<T>) {
+    std::size_t n = 2;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const dynamic::value& x = v[i];
+      n += v.names()[i].size() * 6 + 4;
+      switch (x.type) {
+        case dynamic::kind::text: n += x.text.size() * 6 + 2; break;
+        case dynamic::kind::json: n += x.text.size(); break;
+        case dynamic::kind::real: n += max_floating_chars<double>; break;
+        default: n += 20;
+      }
+    }
+    return n;
   } else if constexpr (is_struct<T>) {
     std::size_t n = 2;
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
@@ -611,6 +627,31 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
     if (v) return put_json<Fast>(p, *v, field, cx, st);
     std::memcpy(p, "null", 4);
     return p + 4;
+  } else if constexpr (dynamic::is_record<T>) {
+    *p++ = '{';
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const char* name = v.names()[i].c_str();
+      if (i) *p++ = ',';
+      p = put_json_text<Fast>(p, v.names()[i], name, cx, st);
+      *p++ = ':';
+      const dynamic::value& x = v[i];
+      switch (x.type) {
+        case dynamic::kind::null: std::memcpy(p, "null", 4), p += 4; break;
+        case dynamic::kind::boolean: p = put_json_scalar<Fast>(p, x.integer != 0, name, cx, st); break;
+        case dynamic::kind::integer: p = put_integer(p, x.integer); break;
+        case dynamic::kind::real: p = put_json_scalar<Fast>(p, x.real, name, cx, st); break;
+        case dynamic::kind::text: p = put_json_text<Fast>(p, x.text, name, cx, st); break;
+        case dynamic::kind::json:
+          // Written as given; a line break would split an NDJSON line.
+          if (SINKFORGE_UNLIKELY(x.text.empty() || x.text.find_first_of("\n\r") != std::string::npos))
+            json_fail(st, encode_errc::unrepresentable, name);
+          std::memcpy(p, x.text.data(), x.text.size());
+          p += x.text.size();
+          break;
+      }
+    }
+    *p++ = '}';
+    return p;
   } else if constexpr (is_struct<T>) {
     return put_json_struct<Fast>(p, v, cx, st);
   } else if constexpr (map_like<T>) {

@@ -1,0 +1,487 @@
+// sinkforge: moves records from NDJSON or CSV into the sinks the library composes, chosen by URI.
+//
+//   sinkforge pipe --from orders.ndjson --to 'sqlite://shop.db?table=orders&delivery=exactly_once'
+//   sinkforge pipe --from events.ndjson --to 'sqlite://shop.db?table={type}' --to stdout:
+//   sinkforge check --to 'postgresql://loader@db/shop?table=orders&password_env=PGPASSWORD'
+//   sinkforge schemes
+//
+// Exit codes: 0 done; 2 usage or configuration error; 3 a delivery failed; 4 some records were
+// dead-lettered; 130 / 143 stopped by SIGINT / SIGTERM (after flushing and committing). See
+// docs/tool.md.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <sinkforge/registry/scheme.hpp>
+#include <sinkforge/registry/uri.hpp>
+#include <sinkforge/serialize/detail/json_writer.hpp>
+
+#include "input.hpp"
+#include "targets.hpp"
+
+namespace sinkforge_tool {
+namespace {
+
+enum exit_code : int { done = 0, usage = 2, delivery_failed = 3, dead_lettered = 4 };
+
+std::atomic<int> signals_seen{0};
+std::atomic<int> first_signal{0};
+
+extern "C" void on_signal(int sig) {
+  if (signals_seen.fetch_add(1) > 0) _exit(128 + sig);  // the second one aborts
+  first_signal.store(sig);
+}
+
+// Quotes a string as JSON (for the dead-letter file).
+std::string json_string(std::string_view s) {
+  sf::byte_buffer b;
+  sf::serialize::detail::write_json_string(b, s, sf::serialize::invalid_utf8::replace);
+  return std::string(b.view());
+}
+
+// The dead-letter file: one NDJSON object per refused record, with its source line (when it has
+// one), the target that refused it (when one did) and the reason. Created on first use.
+class dead_letters {
+ public:
+  explicit dead_letters(std::string path) : path_(std::move(path)) {}
+  void add(std::optional<std::uint64_t> line, std::string_view target, std::string_view reason, std::string_view record) {
+    if (!out_.is_open()) {
+      out_.open(path_, std::ios::app | std::ios::binary);
+      if (!out_) throw std::runtime_error("sinkforge: cannot open the dead-letter file " + path_);
+    }
+    out_ << "{\"line\":" << (line ? std::to_string(*line) : std::string("null"))
+         << ",\"target\":" << (target.empty() ? std::string("null") : json_string(target))
+         << ",\"reason\":" << json_string(reason) << ",\"record\":" << json_string(record) << "}\n";
+    ++count_;
+  }
+  void flush() {
+    if (out_.is_open()) out_.flush();
+  }
+  std::uint64_t count() const noexcept { return count_; }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::uint64_t count_ = 0;
+};
+
+// --fields and --rename: which fields go on, in which order, under which names.
+struct field_map {
+  std::vector<std::string> keep;                            // empty: all, in their order
+  std::vector<std::pair<std::string, std::string>> rename;  // old -> new
+  std::map<const void*, std::pair<sf::dynamic::shape_ref, std::vector<int>>> cache;  // per input shape
+
+  bool active() const { return !keep.empty() || !rename.empty(); }
+
+  // The record as the targets see it, or the reason it cannot be (a kept field it lacks).
+  std::optional<std::string> apply(sf::dynamic::record& r) {
+    if (!active()) return std::nullopt;
+    const void* key = &*r.fields();
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      std::vector<std::string> names;
+      std::vector<int> from;
+      const auto& have = r.names();
+      auto index_of = [&](const std::string& n) {
+        for (std::size_t i = 0; i < have.size(); ++i)
+          if (have[i] == n) return static_cast<int>(i);
+        return -1;
+      };
+      if (keep.empty()) {
+        for (std::size_t i = 0; i < have.size(); ++i) from.push_back(static_cast<int>(i)), names.push_back(have[i]);
+      } else {
+        for (const auto& k : keep) from.push_back(index_of(k)), names.push_back(k);
+      }
+      for (auto& n : names)
+        for (const auto& [old_name, new_name] : rename)
+          if (n == old_name) n = new_name;
+      it = cache.emplace(key, std::make_pair(sf::dynamic::make_shape(std::move(names)), std::move(from))).first;
+    }
+    const auto& [shape, from] = it->second;
+    std::vector<sf::dynamic::value> values;
+    values.reserve(from.size());
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      if (from[i] < 0) return "lacks the field '" + keep[i] + "'";
+      values.push_back(std::move(r[static_cast<std::size_t>(from[i])]));
+    }
+    r = sf::dynamic::record(shape, std::move(values));
+    return std::nullopt;
+  }
+};
+
+// A --to URI, with {field} placeholders expanded per record.
+struct route {
+  std::string uri;
+  std::vector<std::string> fields;  // the placeholders, in order
+  std::vector<std::string> parts;   // text around them: parts.size() == fields.size() + 1
+  bool templated() const { return !fields.empty(); }
+
+  explicit route(std::string u) : uri(std::move(u)) {
+    std::size_t at = 0;
+    std::string part;
+    while (at < uri.size()) {
+      const std::size_t open = uri.find('{', at);
+      if (open == std::string::npos) break;
+      const std::size_t close = uri.find('}', open);
+      if (close == std::string::npos) break;
+      part += uri.substr(at, open - at);
+      parts.push_back(std::move(part));
+      part.clear();
+      fields.push_back(uri.substr(open + 1, close - open - 1));
+      at = close + 1;
+    }
+    part += uri.substr(at);
+    parts.push_back(std::move(part));
+  }
+
+  // The URI for this record, or the reason there is none.
+  std::optional<std::string> expand(const sf::dynamic::record& r, std::string& why) const {
+    std::string out = parts[0];
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const sf::dynamic::value* v = r.find(fields[i]);
+      std::string text;
+      if (v && v->type == sf::dynamic::kind::text) text = v->text;
+      else if (v && v->type == sf::dynamic::kind::integer) text = std::to_string(v->integer);
+      if (text.empty() || text.size() > 64 ||
+          text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != std::string::npos) {
+        why = "its field '" + fields[i] + "' names no target (" +
+              (v ? "1 to 64 letters, digits, '_', '-' or '.'" : std::string("the record has no such field")) + ")";
+        return std::nullopt;
+      }
+      out += text;
+      out += parts[i + 1];
+    }
+    return out;
+  }
+};
+
+struct open_target {
+  std::unique_ptr<target> sink;
+  std::uint64_t resume = 0;  // records ending at or before this byte offset are in it already
+  std::vector<sf::dynamic::record> chunk;
+};
+
+std::uint64_t position_offset(const std::string& p) { return std::strtoull(p.c_str(), nullptr, 10); }
+std::uint64_t position_line(const std::string& p) {
+  const std::size_t space = p.find(' ');
+  return space == std::string::npos ? 1 : std::strtoull(p.c_str() + space + 1, nullptr, 10);
+}
+
+// A password typed on a command line shows in the process list and the shell's history.
+void refuse_password(const std::string& uri) {
+  const auto u = sf::registry::parse_uri(uri);
+  if (u.password)
+    throw sf::config_error("uri.password", "a password on the command line shows in the process list; name the "
+                                           "environment variable that holds it: password_env=VAR (in " +
+                                               u.redacted() + ")");
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) b /= 1000, ++u;
+  char text[32];
+  std::snprintf(text, sizeof text, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+  return text;
+}
+
+struct pipe_options {
+  std::string from;
+  std::string format;
+  std::vector<std::string> to;
+  std::vector<std::string> fields;
+  std::vector<std::string> renames;
+  std::string dead_letter_path = "sinkforge-dead-letters.ndjson";
+  std::uint64_t checkpoint_every = 50'000;
+  bool progress = false, quiet = false;
+};
+
+int run_pipe(const pipe_options& o) {
+  using clock = std::chrono::steady_clock;
+  const auto started = clock::now();
+  std::vector<std::string> uris = o.to;
+  if (uris.empty()) {
+    if (const char* env = std::getenv("SINKFORGE_SINKS")) {
+      std::string_view list = env;
+      for (;;) {
+        const std::size_t comma = list.find(',');
+        std::string one(list.substr(0, comma));
+        one.erase(0, one.find_first_not_of(" \t"));
+        one.erase(one.find_last_not_of(" \t") + 1);
+        if (!one.empty()) uris.push_back(one);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
+    }
+    if (uris.empty()) throw sf::config_error("--to", "name at least one target (--to URI), or list them in SINKFORGE_SINKS");
+  }
+  std::vector<route> routes;
+  for (const auto& u : uris) {
+    routes.emplace_back(u);
+    // A template is checked with its placeholders filled in.
+    std::string sample = routes.back().parts[0];
+    for (std::size_t i = 0; i < routes.back().fields.size(); ++i) sample += "x" + routes.back().parts[i + 1];
+    if (!o.to.empty()) refuse_password(sample);
+    target::validate(sample);
+  }
+  field_map fields;
+  for (const auto& f : o.fields) fields.keep.push_back(f);
+  for (const auto& r : o.renames) {
+    const std::size_t eq = r.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+      throw sf::config_error("--rename", "takes old=new, not '" + r + "'");
+    fields.rename.emplace_back(r.substr(0, eq), r.substr(eq + 1));
+  }
+  const input_format format = o.format.empty() ? format_for(o.from)
+                              : o.format == "csv" ? input_format::csv
+                                                  : input_format::ndjson;
+
+  dead_letters dead(o.dead_letter_path);
+  std::uint64_t failed_records = 0;  // dead-lettered by a target after a failed delivery
+  std::map<std::string, open_target> targets;
+  std::vector<open_target*> order;
+  std::string current_target;  // for the dead-letter callback
+  auto open = [&](const std::string& uri) -> open_target& {
+    auto it = targets.find(uri);
+    if (it != targets.end()) return it->second;
+    if (targets.size() >= 256) throw sf::config_error("--to", "more than 256 targets from the placeholders");
+    open_target t;
+    auto name = std::make_shared<std::string>();
+    t.sink = std::make_unique<target>(uri, [&dead, &failed_records, name](std::vector<sf::failed_record>&& rs) {
+      for (const auto& r : rs) {
+        if (r.kind != sf::failure_kind::invalid_record) ++failed_records;
+        dead.add(std::nullopt, *name, r.reason, r.payload);
+      }
+    });
+    *name = t.sink->name();
+    if (auto p = t.sink->resume_position()) t.resume = position_offset(*p);
+    it = targets.emplace(uri, std::move(t)).first;
+    order.push_back(&it->second);
+    return it->second;
+  };
+
+  // Where to start: with every target known now (no placeholders) and each resumable, the least
+  // position they committed; otherwise the start, skipping per target what it holds.
+  std::uint64_t start = 0, start_line = 1;
+  bool all_known = true;
+  for (const auto& r : routes) all_known = all_known && !r.templated();
+  if (all_known) {
+    std::optional<std::string> least;
+    bool every_one = true;
+    for (const auto& r : routes) {
+      auto& t = open(r.uri);
+      auto p = t.sink->resume_position();
+      if (!p) every_one = false;
+      else if (!least || position_offset(*p) < position_offset(*least)) least = p;
+    }
+    if (every_one && least) start = position_offset(*least), start_line = position_line(*least);
+  }
+
+  std::unique_ptr<input> opened;
+  try {
+    opened = std::make_unique<input>(o.from, format, start, start_line);
+  } catch (const std::exception& e) {
+    throw sf::config_error("--from", e.what());
+  }
+  input& in = *opened;
+  const bool show_progress = o.progress || (!o.quiet && ::isatty(2));
+  std::uint64_t records = 0, since_checkpoint = 0, lines_bad = 0;
+  auto last_progress = clock::now();
+  std::uint64_t last_end = start, last_line = start_line;
+  constexpr std::size_t chunk_size = 1024;
+
+  auto drain = [&](open_target& t) {
+    if (t.chunk.empty()) return;
+    t.sink->write(t.chunk);
+    t.chunk.clear();
+  };
+  auto checkpoint_all = [&] {
+    const std::string position = std::to_string(last_end) + " " + std::to_string(last_line);
+    for (open_target* t : order) {
+      drain(*t);
+      t->sink->checkpoint(position);
+    }
+    dead.flush();
+    since_checkpoint = 0;
+  };
+  auto totals = [&] {
+    sf::metrics::counter_values sum;
+    for (const open_target* t : order) {
+      const auto v = t->sink->counters();
+      sum.records_out += v.records_out;
+      sum.batches += v.batches;
+      sum.retries += v.retries;
+    }
+    return sum;
+  };
+  auto print_progress = [&](bool final_line) {
+    const double seconds = std::chrono::duration<double>(clock::now() - started).count();
+    const auto sum = totals();
+    std::string eta;
+    if (auto size = in.size(); size && in.bytes_read() > start && !final_line) {
+      const double rate = static_cast<double>(in.bytes_read() - start) / std::max(seconds, 1e-3);
+      eta = ", ETA " + std::to_string(static_cast<long long>(static_cast<double>(*size - in.bytes_read()) / rate)) + " s";
+    }
+    std::fprintf(stderr, "\r\033[Ksinkforge: %llu records (%s), %.0f records/s, %llu batches, %llu retries, %llu dead letters%s",
+                 static_cast<unsigned long long>(records), human_bytes(static_cast<double>(in.bytes_read() - start)).c_str(),
+                 static_cast<double>(records) / std::max(seconds, 1e-3), static_cast<unsigned long long>(sum.batches),
+                 static_cast<unsigned long long>(sum.retries), static_cast<unsigned long long>(dead.count()), eta.c_str());
+  };
+
+  input_item item;
+  std::string why;
+  while (first_signal.load() == 0 && in.next(item)) {
+    if (!item.record) {
+      ++lines_bad;
+      dead.add(item.line, "", item.error, item.text);
+    } else if (auto lacks = fields.apply(*item.record)) {
+      ++lines_bad;
+      dead.add(item.line, "", *lacks, item.text);
+    } else {
+      ++records;
+      for (const auto& r : routes) {
+        std::string uri = r.uri;
+        if (r.templated()) {
+          auto expanded = r.expand(*item.record, why);
+          if (!expanded) {
+            dead.add(item.line, r.uri, why, item.text);
+            continue;
+          }
+          uri = std::move(*expanded);
+        }
+        open_target& t = open(uri);
+        if (item.end <= t.resume) continue;  // committed there already
+        if (&r == &routes.back()) t.chunk.push_back(std::move(*item.record));
+        else t.chunk.push_back(*item.record);
+        if (t.chunk.size() >= chunk_size) drain(t);
+      }
+    }
+    last_end = in.bytes_read();
+    last_line = in.next_line();
+    if (++since_checkpoint >= o.checkpoint_every) checkpoint_all();
+    if (show_progress && (records & 1023) == 0 && clock::now() - last_progress > std::chrono::milliseconds(500)) {
+      last_progress = clock::now();
+      print_progress(false);
+    }
+  }
+  checkpoint_all();
+  for (open_target* t : order) t->sink->close();
+  if (show_progress) std::fprintf(stderr, "\r\033[K");
+  const double seconds = std::chrono::duration<double>(clock::now() - started).count();
+  const auto sum = totals();
+  std::fprintf(stderr,
+               "sinkforge: %llu records read from %s in %.2f s (%.0f records/s); %llu written to %zu target(s) in %llu "
+               "batches, %llu retries; %llu dead-lettered%s%s%s\n",
+               static_cast<unsigned long long>(records), in.name().c_str(), seconds,
+               static_cast<double>(records) / std::max(seconds, 1e-3), static_cast<unsigned long long>(sum.records_out),
+               order.size(), static_cast<unsigned long long>(sum.batches), static_cast<unsigned long long>(sum.retries),
+               static_cast<unsigned long long>(dead.count()), dead.count() ? " (" : "",
+               dead.count() ? dead.path().c_str() : "", dead.count() ? ")" : "");
+  if (const int sig = first_signal.load()) return 128 + sig;
+  if (failed_records) return delivery_failed;
+  if (dead.count()) return dead_lettered;
+  return done;
+}
+
+int run_check(const std::vector<std::string>& uris) {
+  for (const auto& u : uris) {
+    refuse_password(u);
+    target::validate(u);
+  }
+  int rc = done;
+  for (const auto& u : uris) {
+    try {
+      target t(u, [](std::vector<sf::failed_record>&&) {});
+      t.close();
+      std::printf("ok: %s (%s)\n", t.shown().c_str(), std::string(sf::registry::to_string(t.delivery())).c_str());
+    } catch (const std::exception& e) {
+      std::printf("failed: %s\n", e.what());
+      rc = delivery_failed;
+    }
+  }
+  return rc;
+}
+
+void run_schemes() {
+  auto print_keys = [](const auto& keys) {
+    for (const sf::registry::key_info& k : keys)
+      std::printf("    %-24s %-28s %s\n", std::string(k.name).c_str(),
+                  k.default_value.empty() ? "-" : std::string(k.default_value).c_str(), std::string(k.description).c_str());
+  };
+  for (const auto& s : target::schemes()) {
+    std::string names(s.name);
+    for (const auto a : s.aliases) names += ", " + std::string(a);
+    std::printf("%s: %s\n", names.c_str(), std::string(s.summary).c_str());
+    print_keys(s.keys);
+  }
+  std::printf("every scheme:\n");
+  print_keys(sf::registry::common_keys);
+}
+
+}  // namespace
+}  // namespace sinkforge_tool
+
+int main(int argc, char** argv) {
+  using namespace sinkforge_tool;
+  CLI::App app{"sinkforge: moves records into the sinks sinkforge composes, chosen by URI"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sinkforge 0.1");
+
+  pipe_options po;
+  auto* pipe = app.add_subcommand("pipe", "read NDJSON or CSV and write every record to each target");
+  pipe->add_option("--from", po.from, "the input file, or - for standard input")->required();
+  pipe->add_option("--format", po.format, "ndjson or csv (default: by the file's extension)")
+      ->check(CLI::IsMember({"ndjson", "csv"}));
+  pipe->add_option("--to", po.to, "a target URI (repeat for several; {field} in it routes by that field; default: SINKFORGE_SINKS)");
+  pipe->add_option("--fields", po.fields, "keep only these fields, in this order; a record without one is dead-lettered")
+      ->delimiter(',');
+  pipe->add_option("--rename", po.renames, "old=new: a field's name in the targets (repeat)");
+  pipe->add_option("--dead-letter", po.dead_letter_path, "where refused records go (NDJSON)")->capture_default_str();
+  pipe->add_option("--checkpoint-every", po.checkpoint_every, "records between checkpoints (commits under exactly_once)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  pipe->add_flag("--progress", po.progress, "progress on stderr even when it is not a terminal");
+  pipe->add_flag("--quiet", po.quiet, "no progress, only the summary");
+
+  std::vector<std::string> check_to;
+  auto* check = app.add_subcommand("check", "open each target and close it: can the sink be made and written?");
+  check->add_option("--to", check_to, "a target URI (repeat for several)")->required();
+
+  app.add_subcommand("schemes", "list the URI schemes and their keys with defaults");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_code::usage;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    if (*pipe) return run_pipe(po);
+    if (*check) return run_check(check_to);
+    run_schemes();
+    return exit_code::done;
+  } catch (const sinkforge::config_error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_code::usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_code::delivery_failed;
+  }
+}
