@@ -96,6 +96,7 @@ struct input::impl {
   std::vector<sf::dynamic::value> values;
   std::vector<std::string> unescaped;  // CSV fields with quotes undone
   std::optional<sf::dynamic::shape_ref> csv_header;
+  const std::atomic<int>* interrupted = nullptr;
 
   static constexpr std::size_t block = 1 << 22;
 
@@ -110,7 +111,13 @@ struct input::impl {
     if (buf.size() - end < block / 2 + simdjson::SIMDJSON_PADDING) buf.resize(buf.size() * 2);
     for (;;) {
       const ssize_t n = ::read(fd, buf.data() + end, buf.size() - end - simdjson::SIMDJSON_PADDING);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR) {
+        if (interrupted && interrupted->load() != 0) {
+          eof = true;
+          return false;
+        }
+        continue;
+      }
       if (n < 0) throw std::system_error(errno, std::generic_category(), "sinkforge: reading " + name);
       if (n == 0) {
         eof = true;
@@ -406,9 +413,11 @@ struct input::impl {
   }
 };
 
-input::input(const std::string& path, input_format format, std::uint64_t start, std::uint64_t start_line)
+input::input(const std::string& path, input_format format, std::uint64_t start, std::uint64_t start_line,
+             const std::atomic<int>* interrupted)
     : impl_(std::make_unique<impl>()) {
   impl& s = *impl_;
+  s.interrupted = interrupted;
   s.format = format;
   s.name = path == "-" ? std::string("standard input") : path;
   s.buf.resize(impl::block + simdjson::SIMDJSON_PADDING);

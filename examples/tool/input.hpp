@@ -3,6 +3,7 @@
 // Each record carries the byte offset just past it and its line number, so that a run resumes at
 // a record boundary and a refusal names the line.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -31,7 +32,9 @@ class input {
  public:
   // `path` "-" is standard input. `start` (a byte offset at a record boundary) and `start_line` are
   // where a resumed run begins; a CSV file's header is read first in any case.
-  input(const std::string& path, input_format format, std::uint64_t start = 0, std::uint64_t start_line = 1);
+  // `interrupted`: when it is non-zero, a read interrupted by a signal ends the input.
+  input(const std::string& path, input_format format, std::uint64_t start = 0, std::uint64_t start_line = 1,
+        const std::atomic<int>* interrupted = nullptr);
   ~input();
   input(const input&) = delete;
   input& operator=(const input&) = delete;

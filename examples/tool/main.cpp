@@ -174,6 +174,7 @@ struct open_target {
   std::unique_ptr<target> sink;
   std::uint64_t resume = 0;  // records ending at or before this byte offset are in it already
   std::vector<sf::dynamic::record> chunk;
+  bool holds_to_checkpoint = false;
 };
 
 std::uint64_t position_offset(const std::string& p) { return std::strtoull(p.c_str(), nullptr, 10); }
@@ -254,6 +255,7 @@ int run_pipe(const pipe_options& o) {
   dead_letters dead(o.dead_letter_path);
   std::uint64_t failed_records = 0;  // dead-lettered by a target after a failed delivery
   std::map<std::string, open_target> targets;
+  std::uint64_t committed = 0;  // the furthest position a target holds: bad lines before it were reported
   std::vector<open_target*> order;
   std::string current_target;  // for the dead-letter callback
   auto open = [&](const std::string& uri) -> open_target& {
@@ -269,7 +271,9 @@ int run_pipe(const pipe_options& o) {
       }
     });
     *name = t.sink->name();
+    t.holds_to_checkpoint = t.sink->delivery() == sf::guarantee::exactly_once;
     if (auto p = t.sink->resume_position()) t.resume = position_offset(*p);
+    committed = std::max(committed, t.resume);
     it = targets.emplace(uri, std::move(t)).first;
     order.push_back(&it->second);
     return it->second;
@@ -294,13 +298,13 @@ int run_pipe(const pipe_options& o) {
 
   std::unique_ptr<input> opened;
   try {
-    opened = std::make_unique<input>(o.from, format, start, start_line);
+    opened = std::make_unique<input>(o.from, format, start, start_line, &first_signal);
   } catch (const std::exception& e) {
     throw sf::config_error("--from", e.what());
   }
   input& in = *opened;
   const bool show_progress = o.progress || (!o.quiet && ::isatty(2));
-  std::uint64_t records = 0, since_checkpoint = 0, lines_bad = 0;
+  std::uint64_t records = 0, since_checkpoint = 0;
   auto last_progress = clock::now();
   std::uint64_t last_end = start, last_line = start_line;
   constexpr std::size_t chunk_size = 1024;
@@ -310,13 +314,19 @@ int run_pipe(const pipe_options& o) {
     t.sink->write(t.chunk);
     t.chunk.clear();
   };
+  // The dead letters of the lines up to a position are written out before any target commits it:
+  // a resumed run does not report them again.
   auto checkpoint_all = [&] {
     const std::string position = std::to_string(last_end) + " " + std::to_string(last_line);
+    dead.flush();
     for (open_target* t : order) {
       drain(*t);
+      // A target that holds more than was read again since the start must not record an earlier
+      // position: a later run would write its records once more.
+      if (last_end < t->resume) continue;
       t->sink->checkpoint(position);
+      t->resume = last_end;
     }
-    dead.flush();
     since_checkpoint = 0;
   };
   auto totals = [&] {
@@ -347,11 +357,9 @@ int run_pipe(const pipe_options& o) {
   std::string why;
   while (first_signal.load() == 0 && in.next(item)) {
     if (!item.record) {
-      ++lines_bad;
-      dead.add(item.line, "", item.error, item.text);
+      if (item.end > committed) dead.add(item.line, "", item.error, item.text);
     } else if (auto lacks = fields.apply(*item.record)) {
-      ++lines_bad;
-      dead.add(item.line, "", *lacks, item.text);
+      if (item.end > committed) dead.add(item.line, "", *lacks, item.text);
     } else {
       ++records;
       for (const auto& r : routes) {
@@ -359,7 +367,7 @@ int run_pipe(const pipe_options& o) {
         if (r.templated()) {
           auto expanded = r.expand(*item.record, why);
           if (!expanded) {
-            dead.add(item.line, r.uri, why, item.text);
+            if (item.end > committed) dead.add(item.line, r.uri, why, item.text);
             continue;
           }
           uri = std::move(*expanded);
@@ -368,7 +376,10 @@ int run_pipe(const pipe_options& o) {
         if (item.end <= t.resume) continue;  // committed there already
         if (&r == &routes.back()) t.chunk.push_back(std::move(*item.record));
         else t.chunk.push_back(*item.record);
-        if (t.chunk.size() >= chunk_size) drain(t);
+        // An exactly-once target keeps its records until the checkpoint and then sends and commits
+        // them at once: its transaction is open only then, so targets in one SQLite database
+        // (one writer at a time) take turns instead of waiting on each other's open transaction.
+        if (t.chunk.size() >= chunk_size && !t.holds_to_checkpoint) drain(t);
       }
     }
     last_end = in.bytes_read();
@@ -384,14 +395,16 @@ int run_pipe(const pipe_options& o) {
   if (show_progress) std::fprintf(stderr, "\r\033[K");
   const double seconds = std::chrono::duration<double>(clock::now() - started).count();
   const auto sum = totals();
+  const std::uint64_t lines = in.next_line() - start_line;
   std::fprintf(stderr,
-               "sinkforge: %llu records read from %s in %.2f s (%.0f records/s); %llu written to %zu target(s) in %llu "
-               "batches, %llu retries; %llu dead-lettered%s%s%s\n",
-               static_cast<unsigned long long>(records), in.name().c_str(), seconds,
-               static_cast<double>(records) / std::max(seconds, 1e-3), static_cast<unsigned long long>(sum.records_out),
-               order.size(), static_cast<unsigned long long>(sum.batches), static_cast<unsigned long long>(sum.retries),
-               static_cast<unsigned long long>(dead.count()), dead.count() ? " (" : "",
-               dead.count() ? dead.path().c_str() : "", dead.count() ? ")" : "");
+               "sinkforge: %llu lines read from %s in %.2f s (%.0f lines/s): %llu records; %llu written to %zu "
+               "target(s) in %llu batches, %llu retries; %llu dead-lettered%s%s%s%s\n",
+               static_cast<unsigned long long>(lines), in.name().c_str(), seconds,
+               static_cast<double>(lines) / std::max(seconds, 1e-3), static_cast<unsigned long long>(records),
+               static_cast<unsigned long long>(sum.records_out), order.size(), static_cast<unsigned long long>(sum.batches),
+               static_cast<unsigned long long>(sum.retries), static_cast<unsigned long long>(dead.count()),
+               dead.count() ? " (" : "", dead.count() ? dead.path().c_str() : "", dead.count() ? ")" : "",
+               first_signal.load() ? "; stopped by a signal" : "");
   if (const int sig = first_signal.load()) return 128 + sig;
   if (failed_records) return delivery_failed;
   if (dead.count()) return dead_lettered;
@@ -470,8 +483,12 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : exit_code::usage;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  // Without SA_RESTART: a read() blocked on a pipe returns EINTR, and the input ends there.
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   try {
     if (*pipe) return run_pipe(po);
     if (*check) return run_check(check_to);

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# End-to-end tests of the sinkforge tool: the built binary against SQLite files, files, standard
+# output and (case `postgres`) the test server in SINKFORGE_TEST_POSTGRES.
+#   tool_test.sh <sinkforge binary> <case>
+# Each case runs in a fresh folder under the current directory and fails with a message.
+set -euo pipefail
+tool="$1"
+case_name="$2"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+work="$PWD/tool-$case_name"
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+
+fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+q() { sqlite3 "$@"; }
+# Runs the tool; its exit code in $rc, its stderr in err.txt.
+run() { rc=0; "$tool" "$@" 2>err.txt || rc=$?; }
+
+# N orders (ids o0..oN-1), one per line, with every 1000th line replaced by a bad one when asked.
+orders() {
+  python3 - "$1" "${2:-0}" <<'PY'
+import json, sys
+n, bad = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    if bad and i % 1000 == 999:
+        print('{"id": "broken", ')
+        continue
+    print(json.dumps({"type": "order" if i % 3 else "click", "id": f"o{i}", "amount": i / 4,
+                      "tags": ["a", "b"] if i % 5 == 0 else [], "note": None if i % 7 == 0 else "x\u00e9\"\\\n"}))
+PY
+}
+
+case "$case_name" in
+sqlite_kill_resume)
+  # SIGKILL at random moments, started again with the same command each time: every record once.
+  orders 60000 1 >in.ndjson
+  uri='sqlite://out.db?table={type}&delivery=exactly_once&batch.max_records=700'
+  kills=0
+  for attempt in $(seq 1 40); do
+    "$tool" pipe --from in.ndjson --to "$uri" --checkpoint-every 1500 --quiet 2>>log.txt &
+    pid=$!
+    sleep "0.$((RANDOM % 40 + 5))"
+    if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" || true
+    [ "$kills" -ge 12 ] && break
+  done
+  run pipe --from in.ndjson --to "$uri" --checkpoint-every 1500 --quiet
+  [ "$rc" -eq 4 ] || [ "$rc" -eq 0 ] || fail "the last run exited $rc: $(cat err.txt)"
+  [ "$kills" -ge 5 ] || fail "only $kills kills landed mid-run"
+  total=$(q out.db 'SELECT (SELECT count(*) FROM "order") + (SELECT count(*) FROM click)')
+  distinct=$(q out.db 'SELECT count(*) FROM (SELECT id FROM "order" UNION SELECT id FROM click)')
+  expect_eq "$total" 59940 "rows after $kills kills"
+  expect_eq "$distinct" 59940 "distinct ids after $kills kills"
+  # A run after the end writes nothing.
+  run pipe --from in.ndjson --to "$uri" --quiet
+  expect_eq "$(q out.db 'SELECT count(*) FROM "order"')" 39960 "orders after a run with nothing left"
+  grep -q ' 0 written ' err.txt || fail "a finished input was written again: $(cat err.txt)"
+  echo "sqlite_kill_resume: $kills kills, every record once"
+  ;;
+
+bad_input)
+  cat >in.ndjson <<'EOF'
+{"type":"order","id":"o1","amount":1}
+{"type":"order","id":"o2",
+not json at all
+[1,2]
+{"type":"order","id":"o3","id":"o4"}
+{"type":"or der","id":"o5"}
+{"type":"order","amount":5}
+{"type":"order","id":"o6","amount":1e999}
+{"type":"order","id":"o7","amount":7}
+EOF
+  # A table whose id is NOT NULL: the record without one is refused by SQLite.
+  q out.db 'CREATE TABLE "order" (type TEXT, id TEXT NOT NULL, amount REAL)'
+  run pipe --from in.ndjson --to 'sqlite://out.db?table={type}' --dead-letter dl.ndjson
+  expect_eq "$rc" 4 "exit code with dead letters"
+  expect_eq "$(q out.db 'SELECT group_concat(id) FROM "order"')" "o1,o7" "rows written"
+  python3 - <<'PY'
+import json
+rows = [json.loads(l) for l in open("dl.ndjson")]
+by_line = {r["line"]: r for r in rows if r["line"] is not None}
+assert sorted(by_line) == [2, 3, 4, 5, 6, 8], sorted(by_line)
+assert "not a JSON object" in by_line[2]["reason"] or "not JSON" in by_line[2]["reason"], by_line[2]
+assert by_line[3]["record"] == "not json at all"
+assert "appears twice" in by_line[5]["reason"]
+assert "names no target" in by_line[6]["reason"] and by_line[6]["target"].startswith("sqlite://")
+assert "not JSON" in by_line[8]["reason"]
+refused = [r for r in rows if r["line"] is None]
+assert len(refused) == 1 and "NOT NULL" in refused[0]["reason"] and refused[0]["target"] == "sqlite:out.db/order", refused
+assert '"amount":5' in refused[0]["record"]
+PY
+  grep -q '9 lines read' err.txt || fail "summary: $(cat err.txt)"
+  grep -q '7 dead-lettered (dl.ndjson)' err.txt || fail "summary: $(cat err.txt)"
+  # --fields: a record without a kept field is dead-lettered, with the field's name.
+  printf '{"a":1,"b":2,"c":3}\n{"a":4,"c":6}\n' >f.ndjson
+  run pipe --from f.ndjson --fields c,a --rename a=alpha --to file:f.out.ndjson --dead-letter f.dl.ndjson
+  expect_eq "$rc" 0 "exit code: $(cat err.txt)"
+  expect_eq "$(cat f.out.ndjson)" '{"c":3,"alpha":1}
+{"c":6,"alpha":4}' "selected and renamed fields"
+  run pipe --from f.ndjson --fields b --to file:g.out.ndjson --dead-letter g.dl.ndjson
+  expect_eq "$rc" 4 "exit code with a missing field"
+  grep -q "lacks the field 'b'" g.dl.ndjson || fail "no 'lacks the field' dead letter: $(cat g.dl.ndjson)"
+  expect_eq "$(grep -c . g.out.ndjson)" 1 "records with the field"
+  echo "bad_input: each bad line dead-lettered with its line and reason"
+  ;;
+
+files_csv_stdout)
+  # CSV in (quotes, a line break in a field, NULL as an empty field, "" as empty text), NDJSON out.
+  printf 'id,name,qty,price\r\n1,"Smith, J",3,2.50\r\n2,"two\nlines",,0.1\r\n3,"",007,x\r\n' >in.csv
+  run pipe --from in.csv --to file:out.ndjson --to 'stdout:'
+  expect_eq "$rc" 0 "exit code: $(cat err.txt)"
+  expected='{"id":1,"name":"Smith, J","qty":3,"price":2.5}
+{"id":2,"name":"two\nlines","qty":null,"price":0.1}
+{"id":3,"name":"","qty":"007","price":"x"}'
+  expect_eq "$(cat out.ndjson)" "$expected" "CSV to NDJSON"
+  expect_eq "$("$tool" pipe --from in.csv --to stdout: 2>/dev/null)" "$expected" "CSV to standard output"
+  # Standard input, into SQLite; the values keep their types.
+  printf '{"k":1,"v":0.5,"s":"a","b":true,"n":null,"o":{"x":[1,2]}}\n' | "$tool" pipe --from - --to 'sqlite:s.db?table=t' 2>err.txt
+  expect_eq "$(q s.db "SELECT typeof(k), typeof(v), typeof(s), b, typeof(n), o FROM t")" 'integer|real|text|1|null|{"x":[1,2]}' "typed values"
+  # Rotating files, by size.
+  orders 3000 >r.ndjson
+  run pipe --from r.ndjson --to 'file:rot/?rotate=true&rotate.max_records=1000&batch.max_records=250'
+  expect_eq "$rc" 0 "rotating: $(cat err.txt)"
+  expect_eq "$(cat rot/* | wc -l)" 3000 "rotated lines"
+  expect_eq "$(ls rot | wc -l)" 3 "rotated files"
+  echo "files_csv_stdout: CSV and NDJSON in, files and standard output out"
+  ;;
+
+usage)
+  printf '{"a":1}\n' >in.ndjson
+  run pipe --from in.ndjson --to 'sqlite:x.db?tabel=t'
+  expect_eq "$rc" 2 "exit code of an unknown key"
+  grep -q "tabel: unknown key (did you mean 'table'?)" err.txt || fail "message: $(cat err.txt)"
+  [ ! -e x.db ] || fail "a refused URI created its database"
+  run pipe --from in.ndjson --to 'postgresql://me:hunter2@127.0.0.1/db?table=t'
+  expect_eq "$rc" 2 "exit code of a password on the command line"
+  grep -q 'password_env' err.txt || fail "message: $(cat err.txt)"
+  if grep -q hunter2 err.txt; then fail "the password was printed"; fi
+  run pipe --from missing.ndjson --to stdout:
+  expect_eq "$rc" 2 "exit code of a missing input"
+  run pipe --to stdout:
+  expect_eq "$rc" 2 "exit code without --from"
+  run nonsense
+  expect_eq "$rc" 2 "exit code of an unknown command"
+  run pipe --from in.ndjson --to 'stdout:?delivery=exactly_once'
+  expect_eq "$rc" 2 "exit code of exactly_once on stdout"
+  SINKFORGE_SINKS="file:env.ndjson" run pipe --from in.ndjson
+  expect_eq "$rc" 0 "SINKFORGE_SINKS: $(cat err.txt)"
+  expect_eq "$(cat env.ndjson)" '{"a":1}' "SINKFORGE_SINKS target"
+  run check --to 'sqlite:c.db?table=t'
+  expect_eq "$rc" 0 "check of a SQLite target"
+  run check --to 'file:/nonexistent-dir/x.ndjson'
+  expect_eq "$rc" 3 "check of a file that cannot be created"
+  "$tool" schemes | grep -q '^sqlite:' || fail "schemes lists no sqlite"
+  "$tool" schemes | grep -q 'batch.max_records *500' || fail "schemes lists no batch.max_records default"
+  echo "usage: exit codes 2 and 3, messages naming the key, no password"
+  ;;
+
+signals)
+  # A producer that stalls: SIGTERM stops the read, what was read is committed, exit 143.
+  orders 5000 >in.ndjson
+  mkfifo feed
+  ( cat in.ndjson; exec sleep 30 ) >feed &
+  feeder=$!
+  "$tool" pipe --from - --to 'sqlite:s.db?table={type}&delivery=exactly_once' <feed 2>err.txt &
+  pid=$!
+  sleep 2  # the 5,000 lines are read; the tool waits for more
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  kill "$feeder" 2>/dev/null || true
+  expect_eq "$rc" 143 "exit code after SIGTERM"
+  grep -q 'stopped by a signal' err.txt || fail "no summary: $(cat err.txt)"
+  expect_eq "$(q s.db 'SELECT (SELECT count(*) FROM "order") + (SELECT count(*) FROM click)')" 5000 "records committed before the exit"
+  echo "signals: SIGTERM flushed, committed and exited 143"
+  ;;
+
+postgres)
+  [ -n "${SINKFORGE_TEST_POSTGRES:-}" ] || fail "SINKFORGE_TEST_POSTGRES is not set (tests/run.sh starts a server)"
+  get() { echo " $SINKFORGE_TEST_POSTGRES" | sed -E "s/.* $1=([^ ]*).*/\1/"; }
+  export PGPASSWORD_TOOL_TEST="$(get password)"
+  table="tool_$$"
+  base="postgresql://$(get user)@$(get host):$(get port)/$(get dbname)?password_env=PGPASSWORD_TOOL_TEST"
+  orders 3000 1 >in.ndjson
+  run pipe --from in.ndjson --to "$base&table=$table" --dead-letter dl.ndjson
+  # Dynamic records are not PostgreSQL's yet: the scheme refuses them before anything is sent.
+  expect_eq "$rc" 2 "exit code: $(cat err.txt)"
+  grep -q 'cannot write this record type' err.txt || fail "message: $(cat err.txt)"
+  echo "postgres: refused with a message"
+  ;;
+
+*)
+  fail "no such case"
+  ;;
+esac
