@@ -16,8 +16,8 @@
 #                             started here with tests/support/postgres.sh on 127.0.0.1, and stopped)
 #   CXX                       compiler                     (default: g++)
 # Needs: cmake, ninja, g++, libbenchmark-dev, nlohmann-json3-dev, rapidjson-dev, libspdlog-dev,
-# libsqlite3-dev, libboost-dev, librange-v3-dev, libpq-dev, postgresql (server and psql), time
-# (/usr/bin/time), python3, python3-venv.
+# libsqlite3-dev, sqlite3, libsimdjson-dev, libcli11-dev, libboost-dev, librange-v3-dev, libpq-dev,
+# postgresql (server and psql), time (/usr/bin/time), python3, python3-venv.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,9 +42,9 @@ fi
 echo "== configure and build ($build)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx_path" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DSINKFORGE_BUILD_BENCH=ON -DSINKFORGE_BUILD_TESTS=OFF \
-  -DSINKFORGE_BUILD_EXAMPLES=OFF -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
+  -DSINKFORGE_BUILD_EXAMPLES=ON -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
 cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite bench_exactly_once \
-  bench_postgres bench_cdc
+  bench_postgres bench_cdc bench_registry sinkforge_tool
 
 if [ -z "${SINKFORGE_BENCH_POSTGRES:-}" ]; then
   pg_dir="$(mktemp -u -d /tmp/sinkforge-bench-pg.XXXXXX)"
@@ -59,7 +59,7 @@ rm -rf "$results"
 mkdir -p "$results"
 
 echo "== run ($reps repetitions of >= ${min_time}s each; candidate and baselines alternate within every iteration)"
-for b in zero_overhead json file sqlite exactly_once postgres cdc; do
+for b in zero_overhead json file sqlite exactly_once postgres cdc registry; do
   echo "-- bench_$b"
   "$build/bench/bench_$b" \
     --benchmark_repetitions="$reps" \
@@ -70,6 +70,9 @@ for b in zero_overhead json file sqlite exactly_once postgres cdc; do
     --benchmark_out_format=json \
     --benchmark_filter="${SINKFORGE_BENCH_FILTER:-BM_pair}"
 done
+
+echo "-- the sinkforge tool against sqlite3 .import and cat ($reps repetitions)"
+python3 "$root/bench/tool.py" "$build/examples/sinkforge" "$results" "${SINKFORGE_BENCH_DIR:-${TMPDIR:-/tmp}}/sinkforge-bench-tool" "$reps"
 
 echo "== compile time and peak memory of one TU ($cxx -std=c++20 -O2 -c, $compiles runs each)"
 python3 - "$root" "$results" "$cxx" "$compiles" <<'PY'

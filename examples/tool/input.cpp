@@ -103,6 +103,10 @@ struct input::impl {
   // Reads more; false at the end of the input. Keeps SIMDJSON_PADDING bytes after `end`.
   bool fill() {
     if (eof) return false;
+    if (interrupted && interrupted->load() != 0) {
+      eof = true;
+      return false;
+    }
     if (begin > 0) {
       std::memmove(buf.data(), buf.data() + begin, end - begin);
       end -= begin;

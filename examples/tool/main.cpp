@@ -24,11 +24,20 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
 
 #include <sinkforge/registry/scheme.hpp>
 #include <sinkforge/registry/uri.hpp>
 #include <sinkforge/serialize/detail/json_writer.hpp>
+#include <sinkforge/serialize/json.hpp>
 
 #include "input.hpp"
 #include "targets.hpp"
@@ -40,6 +49,8 @@ enum exit_code : int { done = 0, usage = 2, delivery_failed = 3, dead_lettered =
 
 std::atomic<int> signals_seen{0};
 std::atomic<int> first_signal{0};
+
+extern "C" void on_wake(int) {}
 
 extern "C" void on_signal(int sig) {
   if (signals_seen.fetch_add(1) > 0) _exit(128 + sig);  // the second one aborts
@@ -139,6 +150,13 @@ struct route {
       if (open == std::string::npos) break;
       const std::size_t close = uri.find('}', open);
       if (close == std::string::npos) break;
+      // {key}, {time}, {date} and {seq} are file::rotating's, in rotate.name.
+      const std::string name = uri.substr(open + 1, close - open - 1);
+      if (name == "key" || name == "time" || name == "date" || name == "seq") {
+        part += uri.substr(at, close + 1 - at);
+        at = close + 1;
+        continue;
+      }
       part += uri.substr(at, open - at);
       parts.push_back(std::move(part));
       part.clear();
@@ -168,6 +186,98 @@ struct route {
     }
     return out;
   }
+};
+
+// One input record as the main thread sees it: the text only for a line that is no record.
+struct read_item {
+  std::uint64_t line = 0, end = 0, next_line = 0;
+  std::optional<sf::dynamic::record> record;
+  std::string error, text;
+};
+
+// Reads and parses the input on a thread of its own, a chunk of records at a time, while the main
+// thread routes and writes them: parsing JSON and inserting rows each take one core.
+class reader {
+ public:
+  // `stop_reading`: what `in` was made to watch; set here when the reader must end.
+  reader(input& in, std::atomic<int>& stop_reading) : in_(in), stop_reading_(stop_reading), thread_([this] { run(); }) {}
+  ~reader() {
+    {
+      std::lock_guard lock(m_);
+      stop_ = true;
+    }
+    stop_reading_.store(1);
+    cv_.notify_all();
+    // A read() blocked on a pipe ends with EINTR (see on_wake) once a signal was seen.
+    while (!finished_.load()) {
+      pthread_kill(thread_.native_handle(), SIGUSR1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    thread_.join();
+  }
+
+  // The next chunk; false at the end of the input. Once `interrupted` is set, the reading stops
+  // (a read() blocked on a pipe too) and what was read before comes out. Rethrows a read error.
+  bool next(std::vector<read_item>& out, const std::atomic<int>& interrupted) {
+    std::unique_lock lock(m_);
+    for (;;) {
+      if (!ready_.empty()) {
+        out = std::move(ready_.front());
+        ready_.pop_front();
+        cv_.notify_all();
+        return true;
+      }
+      if (error_) std::rethrow_exception(error_);
+      if (done_) return false;
+      if (interrupted.load() != 0 && stop_reading_.load() == 0) {
+        stop_reading_.store(1);
+        pthread_kill(thread_.native_handle(), SIGUSR1);
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  }
+
+ private:
+  void run() {
+    try {
+      input_item item;
+      std::vector<read_item> chunk;
+      bool more = true;
+      while (more) {
+        chunk.clear();
+        chunk.reserve(1024);
+        while (chunk.size() < 1024 && (more = in_.next(item))) {
+          read_item r{item.line, item.end, in_.next_line(), std::move(item.record), std::move(item.error), {}};
+          if (!r.record) r.text = std::string(item.text);
+          chunk.push_back(std::move(r));
+        }
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return ready_.size() < 4 || stop_; });
+        if (stop_) break;  // abandoned
+        if (!chunk.empty()) ready_.push_back(std::move(chunk));
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(m_);
+      error_ = std::current_exception();
+    }
+    {
+      std::lock_guard lock(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    finished_.store(true);
+  }
+
+  input& in_;
+  std::atomic<int>& stop_reading_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::vector<read_item>> ready_;
+  bool done_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;  // last: starts when the rest is ready
 };
 
 struct open_target {
@@ -296,9 +406,10 @@ int run_pipe(const pipe_options& o) {
     if (every_one && least) start = position_offset(*least), start_line = position_line(*least);
   }
 
+  std::atomic<int> stop_reading{0};  // the reader thread's read() ends when this is set
   std::unique_ptr<input> opened;
   try {
-    opened = std::make_unique<input>(o.from, format, start, start_line, &first_signal);
+    opened = std::make_unique<input>(o.from, format, start, start_line, &stop_reading);
   } catch (const std::exception& e) {
     throw sf::config_error("--from", e.what());
   }
@@ -306,6 +417,7 @@ int run_pipe(const pipe_options& o) {
   const bool show_progress = o.progress || (!o.quiet && ::isatty(2));
   std::uint64_t records = 0, since_checkpoint = 0;
   auto last_progress = clock::now();
+  std::uint64_t read_to = start;  // the offset after the last record taken
   std::uint64_t last_end = start, last_line = start_line;
   constexpr std::size_t chunk_size = 1024;
 
@@ -343,51 +455,58 @@ int run_pipe(const pipe_options& o) {
     const double seconds = std::chrono::duration<double>(clock::now() - started).count();
     const auto sum = totals();
     std::string eta;
-    if (auto size = in.size(); size && in.bytes_read() > start && !final_line) {
-      const double rate = static_cast<double>(in.bytes_read() - start) / std::max(seconds, 1e-3);
-      eta = ", ETA " + std::to_string(static_cast<long long>(static_cast<double>(*size - in.bytes_read()) / rate)) + " s";
+    if (auto size = in.size(); size && read_to > start && !final_line) {
+      const double rate = static_cast<double>(read_to - start) / std::max(seconds, 1e-3);
+      eta = ", ETA " + std::to_string(static_cast<long long>(static_cast<double>(*size - read_to) / rate)) + " s";
     }
     std::fprintf(stderr, "\r\033[Ksinkforge: %llu records (%s), %.0f records/s, %llu batches, %llu retries, %llu dead letters%s",
-                 static_cast<unsigned long long>(records), human_bytes(static_cast<double>(in.bytes_read() - start)).c_str(),
+                 static_cast<unsigned long long>(records), human_bytes(static_cast<double>(read_to - start)).c_str(),
                  static_cast<double>(records) / std::max(seconds, 1e-3), static_cast<unsigned long long>(sum.batches),
                  static_cast<unsigned long long>(sum.retries), static_cast<unsigned long long>(dead.count()), eta.c_str());
   };
 
-  input_item item;
   std::string why;
-  while (first_signal.load() == 0 && in.next(item)) {
-    if (!item.record) {
-      if (item.end > committed) dead.add(item.line, "", item.error, item.text);
-    } else if (auto lacks = fields.apply(*item.record)) {
-      if (item.end > committed) dead.add(item.line, "", *lacks, item.text);
-    } else {
-      ++records;
-      for (const auto& r : routes) {
-        std::string uri = r.uri;
-        if (r.templated()) {
-          auto expanded = r.expand(*item.record, why);
-          if (!expanded) {
-            if (item.end > committed) dead.add(item.line, r.uri, why, item.text);
-            continue;
+  std::vector<read_item> chunk;
+  {
+    reader parse(in, stop_reading);
+    while (parse.next(chunk, first_signal)) {
+      for (read_item& item : chunk) {
+        if (!item.record) {
+          if (item.end > committed) dead.add(item.line, "", item.error, item.text);
+        } else if (auto lacks = fields.apply(*item.record)) {
+          if (item.end > committed) dead.add(item.line, "", *lacks, sf::serialize::to_json_lenient(*item.record));
+        } else {
+          ++records;
+          for (const auto& r : routes) {
+            open_target* t = nullptr;
+            if (!r.templated()) {
+              t = &open(r.uri);
+            } else {
+              auto expanded = r.expand(*item.record, why);
+              if (!expanded) {
+                if (item.end > committed) dead.add(item.line, r.uri, why, sf::serialize::to_json_lenient(*item.record));
+                continue;
+              }
+              t = &open(*expanded);
+            }
+            if (item.end <= t->resume) continue;  // committed there already
+            if (&r == &routes.back()) t->chunk.push_back(std::move(*item.record));
+            else t->chunk.push_back(*item.record);
+            // An exactly-once target keeps its records until the checkpoint and then sends and
+            // commits them at once: its transaction is open only then, so targets in one SQLite
+            // database (one writer at a time) take turns instead of waiting on each other.
+            if (t->chunk.size() >= chunk_size && !t->holds_to_checkpoint) drain(*t);
           }
-          uri = std::move(*expanded);
         }
-        open_target& t = open(uri);
-        if (item.end <= t.resume) continue;  // committed there already
-        if (&r == &routes.back()) t.chunk.push_back(std::move(*item.record));
-        else t.chunk.push_back(*item.record);
-        // An exactly-once target keeps its records until the checkpoint and then sends and commits
-        // them at once: its transaction is open only then, so targets in one SQLite database
-        // (one writer at a time) take turns instead of waiting on each other's open transaction.
-        if (t.chunk.size() >= chunk_size && !t.holds_to_checkpoint) drain(t);
+        last_end = item.end;
+        last_line = item.next_line;
+        if (++since_checkpoint >= o.checkpoint_every) checkpoint_all();
       }
-    }
-    last_end = in.bytes_read();
-    last_line = in.next_line();
-    if (++since_checkpoint >= o.checkpoint_every) checkpoint_all();
-    if (show_progress && (records & 1023) == 0 && clock::now() - last_progress > std::chrono::milliseconds(500)) {
-      last_progress = clock::now();
-      print_progress(false);
+      read_to = last_end;
+      if (show_progress && clock::now() - last_progress > std::chrono::milliseconds(500)) {
+        last_progress = clock::now();
+        print_progress(false);
+      }
     }
   }
   checkpoint_all();
@@ -395,7 +514,7 @@ int run_pipe(const pipe_options& o) {
   if (show_progress) std::fprintf(stderr, "\r\033[K");
   const double seconds = std::chrono::duration<double>(clock::now() - started).count();
   const auto sum = totals();
-  const std::uint64_t lines = in.next_line() - start_line;
+  const std::uint64_t lines = last_line - start_line;
   std::fprintf(stderr,
                "sinkforge: %llu lines read from %s in %.2f s (%.0f lines/s): %llu records; %llu written to %zu "
                "target(s) in %llu batches, %llu retries; %llu dead-lettered%s%s%s%s\n",
@@ -489,6 +608,10 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction wake {};  // interrupts the reader's blocked read() when the run stops
+  wake.sa_handler = on_wake;
+  sigemptyset(&wake.sa_mask);
+  sigaction(SIGUSR1, &wake, nullptr);
   try {
     if (*pipe) return run_pipe(po);
     if (*check) return run_check(check_to);

@@ -620,9 +620,30 @@ class table::connection<dynamic::record> {
     return send_result::success();
   }
 
+  // Runs of records of one shape go `many_rows` at a time through one multi-row INSERT (a
+  // statement per row costs SQLite more than its row); a run a row of which is refused goes again
+  // row by row, so that only that row is refused.
   int insert_rows(const rows<dynamic::record>& records, std::vector<record_failure>& invalid) {
-    for (std::size_t i = 0; i < records.size(); ++i) {
+    std::size_t singly_until = 0;
+    for (std::size_t i = 0; i < records.size();) {
       const dynamic::record& r = records[i];
+      if (i >= singly_until) {
+        std::string why;
+        prepared_shape* p = statement_for(r, why);
+        if (p && p->insert_many && i + p->many_rows <= records.size()) {
+          std::size_t k = 1;
+          while (k < p->many_rows && same_shape(records[i + k], *p)) ++k;
+          if (k == p->many_rows) {
+            const int rc = insert_many(records, i, *p);
+            if (rc == SQLITE_DONE) {
+              i += k;
+              continue;
+            }
+            if (!refusal(rc) && rc != SQLITE_ERROR) return rc;
+            singly_until = i + k;  // find the refused row(s) one by one
+          }
+        }
+      }
       std::string why;
       int rc = insert(r, why);
       if (rc == SQLITE_ERROR && why.empty()) {
@@ -630,10 +651,10 @@ class table::connection<dynamic::record> {
         forget_statements();
         rc = insert(r, why);
       }
+      ++i;
       if (SINKFORGE_LIKELY(rc == SQLITE_DONE)) continue;
-      if (!why.empty() || (rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH ||
-          (rc & 0xff) == SQLITE_TOOBIG) {
-        invalid.push_back({static_cast<std::uint32_t>(i), failure_kind::invalid_record,
+      if (!why.empty() || refusal(rc)) {
+        invalid.push_back({static_cast<std::uint32_t>(i - 1), failure_kind::invalid_record,
                            why.empty() ? db_.last_error() : std::move(why)});
         continue;
       }
@@ -659,7 +680,52 @@ class table::connection<dynamic::record> {
     dynamic::shape_ref shape;
     sqlite3_stmt* insert = nullptr;
     std::string refused;  // why records of this shape cannot be stored (a field without a column)
+    sqlite3_stmt* insert_many = nullptr;  // `many_rows` rows at once
+    std::size_t many_rows = 0;
   };
+
+  static bool refusal(int rc) noexcept {
+    return (rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG;
+  }
+  static bool same_shape(const dynamic::record& r, const prepared_shape& p) noexcept {
+    return r.fields() == p.shape || r.names() == p.shape->names;
+  }
+
+  // Binds r's values from parameter `first`; false for a value no column holds (NaN).
+  static bool bind_values(sqlite3_stmt* s, int first, const dynamic::record& r) {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      const dynamic::value& v = r[c];
+      const int at = first + static_cast<int>(c);
+      switch (v.type) {
+        case dynamic::kind::null: sqlite3_bind_null(s, at); break;
+        case dynamic::kind::boolean:
+        case dynamic::kind::integer: sqlite3_bind_int64(s, at, v.integer); break;
+        case dynamic::kind::real:
+          if (serialize::detail::is_nan(v.real)) return false;
+          sqlite3_bind_double(s, at, v.real);
+          break;
+        case dynamic::kind::text:
+        case dynamic::kind::json:
+          sqlite3_bind_text64(s, at, v.text.data(), v.text.size(), SQLITE_STATIC, SQLITE_UTF8);
+          break;
+      }
+    }
+    return true;
+  }
+
+  // records[from, from + p.many_rows) in one statement: SQLITE_DONE, or the code of its failure
+  // (the statement's rows are then undone, the transaction goes on).
+  int insert_many(const rows<dynamic::record>& records, std::size_t from, prepared_shape& p) {
+    const int columns = static_cast<int>(p.shape->names.size());
+    for (std::size_t k = 0; k < p.many_rows; ++k)
+      if (!bind_values(p.insert_many, 1 + static_cast<int>(k) * columns, records[from + k])) {
+        sqlite3_reset(p.insert_many);
+        return SQLITE_MISMATCH;
+      }
+    int rc = sqlite3_step(p.insert_many);
+    sqlite3_reset(p.insert_many);
+    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+  }
 
   // SQLITE_DONE; a refusal of this record alone with `why` set; or the code that stops the batch
   // (SQLITE_ERROR with `why` empty: the prepared statement no longer fits the table).
@@ -670,32 +736,17 @@ class table::connection<dynamic::record> {
       why = p->refused;
       return SQLITE_CONSTRAINT;
     }
-    for (std::size_t c = 0; c < r.size(); ++c) {
-      const dynamic::value& v = r[c];
-      const int at = static_cast<int>(c) + 1;
-      switch (v.type) {
-        case dynamic::kind::null: sqlite3_bind_null(p->insert, at); break;
-        case dynamic::kind::boolean:
-        case dynamic::kind::integer: sqlite3_bind_int64(p->insert, at, v.integer); break;
-        case dynamic::kind::real:
-          if (serialize::detail::is_nan(v.real)) {
-            sqlite3_clear_bindings(p->insert);
-            why = detail::concat({"sqlite: value of '", r.names()[c], "' cannot be stored (NaN)"});
-            return SQLITE_MISMATCH;
-          }
-          sqlite3_bind_double(p->insert, at, v.real);
-          break;
-        case dynamic::kind::text:
-        case dynamic::kind::json:
-          sqlite3_bind_text64(p->insert, at, v.text.data(), v.text.size(), SQLITE_STATIC, SQLITE_UTF8);
-          break;
-      }
+    if (!bind_values(p->insert, 1, r)) {
+      sqlite3_reset(p->insert);
+      for (std::size_t c = 0; c < r.size(); ++c)
+        if (r[c].type == dynamic::kind::real && serialize::detail::is_nan(r[c].real))
+          why = detail::concat({"sqlite: value of '", r.names()[c], "' cannot be stored (NaN)"});
+      return SQLITE_MISMATCH;
     }
     const int rc = sqlite3_step(p->insert);
-    const bool refused = (rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_TOOBIG;
+    const bool refused = refusal(rc);
     if (refused) why = db_.last_error();
     sqlite3_reset(p->insert);
-    sqlite3_clear_bindings(p->insert);  // drop SQLITE_STATIC pointers into this batch
     if (rc == SQLITE_ERROR && !refused) {
       // A schema that changed under a cached statement: the caller prepares again.
       return SQLITE_ERROR;
@@ -722,6 +773,16 @@ class table::connection<dynamic::record> {
       if (sqlite3_prepare_v3(db_.handle(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &p.insert, nullptr) != SQLITE_OK) {
         why = db_.last_error();
         return nullptr;
+      }
+      // Up to 64 rows, within SQLite's oldest limit of 999 parameters per statement.
+      const std::size_t columns = shape->names.size();
+      p.many_rows = columns == 0 ? 0 : (999 / columns < 64 ? 999 / columns : 64);
+      if (p.many_rows >= 2) {
+        std::string many = sql;
+        for (std::size_t k = 1; k < p.many_rows; ++k) many += detail::concat({", (", values, ")"});
+        if (sqlite3_prepare_v3(db_.handle(), many.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &p.insert_many, nullptr) !=
+            SQLITE_OK)
+          p.insert_many = nullptr;  // the single-row statement does it all
       }
     }
     shapes_.push_back(std::move(p));
@@ -778,8 +839,10 @@ class table::connection<dynamic::record> {
   }
 
   void forget_statements() noexcept {
-    for (prepared_shape& p : shapes_)
+    for (prepared_shape& p : shapes_) {
       if (p.insert) sqlite3_finalize(p.insert);
+      if (p.insert_many) sqlite3_finalize(p.insert_many);
+    }
     shapes_.clear();
     last_ = nullptr;
   }

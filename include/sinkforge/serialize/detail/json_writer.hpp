@@ -473,7 +473,7 @@ std::size_t json_bound(const T& v) {
       switch (x.type) {
         case dynamic::kind::text: n += x.text.size() * 6 + 2; break;
         case dynamic::kind::json: n += x.text.size(); break;
-        case dynamic::kind::real: n += max_floating_chars<double>; break;
+        case dynamic::kind::real: n += max_floating_chars<double> + 2; break;
         default: n += 20;
       }
     }
@@ -639,7 +639,15 @@ inline char* put_json(char* p, const T& v, const char* field, const json_context
         case dynamic::kind::null: std::memcpy(p, "null", 4), p += 4; break;
         case dynamic::kind::boolean: p = put_json_scalar<Fast>(p, x.integer != 0, name, cx, st); break;
         case dynamic::kind::integer: p = put_integer(p, x.integer); break;
-        case dynamic::kind::real: p = put_json_scalar<Fast>(p, x.real, name, cx, st); break;
+        case dynamic::kind::real: {
+          // A whole real keeps a ".0": read back, it is a real again, not an integer.
+          char* from = p;
+          p = put_json_scalar<Fast>(p, x.real, name, cx, st);
+          bool marked = false;
+          for (char* c = from; c < p; ++c) marked = marked || *c == '.' || *c == 'e' || *c == 'E' || *c == '"';
+          if (!marked && p > from) *p++ = '.', *p++ = '0';
+          break;
+        }
         case dynamic::kind::text: p = put_json_text<Fast>(p, x.text, name, cx, st); break;
         case dynamic::kind::json:
           // Written as given; a line break would split an NDJSON line.
