@@ -4,11 +4,11 @@
 #   bash .ci/install-deps.sh main    only what the main job (examples/run.sh) needs
 set -euo pipefail
 if [ "${1:-}" = main ]; then
-  packages=(g++ cmake ninja-build libboost-dev librange-v3-dev libsqlite3-dev libsimdjson-dev libcli11-dev sqlite3)
+  packages=(g++ cmake ninja-build libboost-dev librange-v3-dev libsqlite3-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev sqlite3)
   server_packages=()
 else
   packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
-            sqlite3 doctest-dev nlohmann-json3-dev python3-venv libpq-dev libsimdjson-dev libcli11-dev)
+            sqlite3 doctest-dev nlohmann-json3-dev python3-venv libpq-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev)
   # promtool, which the metrics tests run on their Prometheus text, and PostgreSQL's server, which
   # the tests start themselves (tests/support/postgres.sh). Both packages would start a service on
   # install; it is kept from starting (below), and PostgreSQL from creating its default cluster.

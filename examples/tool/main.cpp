@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,7 @@
 #include <sinkforge/serialize/json.hpp>
 
 #include "input.hpp"
+#include "routes.hpp"
 #include "targets.hpp"
 
 namespace sinkforge_tool {
@@ -137,6 +139,10 @@ struct field_map {
 
 // A --to URI, with {field} placeholders expanded per record.
 struct route {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> settings;  // keys beside the URI's (--config)
+  std::vector<std::pair<std::string, std::string>> match;     // field, value: the records it takes
+  std::size_t index = 0;
   std::string uri;
   std::vector<std::string> fields;  // the placeholders, in order
   std::vector<std::string> parts;   // text around them: parts.size() == fields.size() + 1
@@ -151,8 +157,8 @@ struct route {
       const std::size_t close = uri.find('}', open);
       if (close == std::string::npos) break;
       // {key}, {time}, {date} and {seq} are file::rotating's, in rotate.name.
-      const std::string name = uri.substr(open + 1, close - open - 1);
-      if (name == "key" || name == "time" || name == "date" || name == "seq") {
+      const std::string placeholder = uri.substr(open + 1, close - open - 1);
+      if (placeholder == "key" || placeholder == "time" || placeholder == "date" || placeholder == "seq") {
         part += uri.substr(at, close + 1 - at);
         at = close + 1;
         continue;
@@ -165,6 +171,22 @@ struct route {
     }
     part += uri.substr(at);
     parts.push_back(std::move(part));
+  }
+
+  // Whether this route takes the record: each `match` field equal to its value, as text.
+  bool takes(const sf::dynamic::record& r) const {
+    for (const auto& [field, want] : match) {
+      const sf::dynamic::value* v = r.find(field);
+      if (!v) return false;
+      switch (v->type) {
+        case sf::dynamic::kind::text: if (v->text != want) return false; break;
+        case sf::dynamic::kind::integer: if (std::to_string(v->integer) != want) return false; break;
+        case sf::dynamic::kind::boolean: if ((v->integer ? "true" : "false") != want) return false; break;
+        case sf::dynamic::kind::json: if (v->text != want) return false; break;
+        default: return false;
+      }
+    }
+    return true;
   }
 
   // The URI for this record, or the reason there is none.
@@ -315,6 +337,7 @@ struct pipe_options {
   std::string from;
   std::string format;
   std::vector<std::string> to;
+  std::string config;
   std::vector<std::string> fields;
   std::vector<std::string> renames;
   std::string dead_letter_path = "sinkforge-dead-letters.ndjson";
@@ -325,30 +348,50 @@ struct pipe_options {
 int run_pipe(const pipe_options& o) {
   using clock = std::chrono::steady_clock;
   const auto started = clock::now();
-  std::vector<std::string> uris = o.to;
-  if (uris.empty()) {
-    if (const char* env = std::getenv("SINKFORGE_SINKS")) {
-      std::string_view list = env;
-      for (;;) {
-        const std::size_t comma = list.find(',');
-        std::string one(list.substr(0, comma));
-        one.erase(0, one.find_first_not_of(" \t"));
-        one.erase(one.find_last_not_of(" \t") + 1);
-        if (!one.empty()) uris.push_back(one);
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-      }
-    }
-    if (uris.empty()) throw sf::config_error("--to", "name at least one target (--to URI), or list them in SINKFORGE_SINKS");
-  }
   std::vector<route> routes;
-  for (const auto& u : uris) {
-    routes.emplace_back(u);
+  if (!o.config.empty()) {
+    if (!o.to.empty()) throw sf::config_error("--config", "routes come from --config or from --to, not both");
+    std::ifstream in(o.config, std::ios::binary);
+    if (!in) throw sf::config_error("--config", "cannot read " + o.config);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (auto& spec : parse_routes(text, o.config)) {
+      routes.emplace_back(spec.to);
+      routes.back().name = spec.name;
+      routes.back().settings = std::move(spec.settings);
+      routes.back().match = std::move(spec.match);
+    }
+  } else {
+    std::vector<std::string> uris = o.to;
+    if (uris.empty()) {
+      if (const char* env = std::getenv("SINKFORGE_SINKS")) {
+        std::string_view list = env;
+        for (;;) {
+          const std::size_t comma = list.find(',');
+          std::string one(list.substr(0, comma));
+          one.erase(0, one.find_first_not_of(" \t"));
+          one.erase(one.find_last_not_of(" \t") + 1);
+          if (!one.empty()) uris.push_back(one);
+          if (comma == std::string_view::npos) break;
+          list.remove_prefix(comma + 1);
+        }
+      }
+      if (uris.empty())
+        throw sf::config_error("--to", "name at least one target (--to URI, or --config routes.toml), or list them in SINKFORGE_SINKS");
+    }
+    for (const auto& u : uris) {
+      routes.emplace_back(u);
+      // Named by its URI, unless that holds a password (from SINKFORGE_SINKS): then redacted.
+      const auto parsed = sf::registry::parse_uri(sample_uri(u));
+      routes.back().name = parsed.password ? parsed.redacted() : u;
+      // A password typed on the command line is refused (not one from the environment).
+      if (!o.to.empty()) refuse_password(sample_uri(u));
+    }
+  }
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    routes[i].index = i;
+    if (routes[i].name.empty()) routes[i].name = "route " + std::to_string(i + 1);
     // A template is checked with its placeholders filled in.
-    std::string sample = routes.back().parts[0];
-    for (std::size_t i = 0; i < routes.back().fields.size(); ++i) sample += "x" + routes.back().parts[i + 1];
-    if (!o.to.empty()) refuse_password(sample);
-    target::validate(sample);
+    target::validate(sample_uri(routes[i].uri), routes[i].settings);
   }
   field_map fields;
   for (const auto& f : o.fields) fields.keep.push_back(f);
@@ -368,23 +411,27 @@ int run_pipe(const pipe_options& o) {
   std::uint64_t committed = 0;  // the furthest position a target holds: bad lines before it were reported
   std::vector<open_target*> order;
   std::string current_target;  // for the dead-letter callback
-  auto open = [&](const std::string& uri) -> open_target& {
-    auto it = targets.find(uri);
+  auto open = [&](const route& via, const std::string& uri) -> open_target& {
+    const std::string key = std::to_string(via.index) + " " + uri;
+    auto it = targets.find(key);
     if (it != targets.end()) return it->second;
     if (targets.size() >= 256) throw sf::config_error("--to", "more than 256 targets from the placeholders");
     open_target t;
     auto name = std::make_shared<std::string>();
-    t.sink = std::make_unique<target>(uri, [&dead, &failed_records, name](std::vector<sf::failed_record>&& rs) {
-      for (const auto& r : rs) {
-        if (r.kind != sf::failure_kind::invalid_record) ++failed_records;
-        dead.add(std::nullopt, *name, r.reason, r.payload);
-      }
-    });
+    t.sink = std::make_unique<target>(
+        uri,
+        [&dead, &failed_records, name](std::vector<sf::failed_record>&& rs) {
+          for (const auto& r : rs) {
+            if (r.kind != sf::failure_kind::invalid_record) ++failed_records;
+            dead.add(std::nullopt, *name, r.reason, r.payload);
+          }
+        },
+        via.settings);
     *name = t.sink->name();
     t.holds_to_checkpoint = t.sink->delivery() == sf::guarantee::exactly_once;
     if (auto p = t.sink->resume_position()) t.resume = position_offset(*p);
     committed = std::max(committed, t.resume);
-    it = targets.emplace(uri, std::move(t)).first;
+    it = targets.emplace(key, std::move(t)).first;
     order.push_back(&it->second);
     return it->second;
   };
@@ -398,7 +445,7 @@ int run_pipe(const pipe_options& o) {
     std::optional<std::string> least;
     bool every_one = true;
     for (const auto& r : routes) {
-      auto& t = open(r.uri);
+      auto& t = open(r, r.uri);
       auto p = t.sink->resume_position();
       if (!p) every_one = false;
       else if (!least || position_offset(*p) < position_offset(*least)) least = p;
@@ -477,25 +524,33 @@ int run_pipe(const pipe_options& o) {
           if (item.end > committed) dead.add(item.line, "", *lacks, sf::serialize::to_json_lenient(*item.record));
         } else {
           ++records;
+          const route* last_taker = nullptr;
+          for (const auto& r : routes)
+            if (r.takes(*item.record)) last_taker = &r;
+          if (!last_taker && item.end > committed)
+            dead.add(item.line, "", "no route takes it", sf::serialize::to_json_lenient(*item.record));
           for (const auto& r : routes) {
+            if (!r.match.empty() && !r.takes(*item.record)) continue;
             open_target* t = nullptr;
             if (!r.templated()) {
-              t = &open(r.uri);
+              t = &open(r, r.uri);
             } else {
               auto expanded = r.expand(*item.record, why);
               if (!expanded) {
-                if (item.end > committed) dead.add(item.line, r.uri, why, sf::serialize::to_json_lenient(*item.record));
+                if (item.end > committed) dead.add(item.line, r.name, why, sf::serialize::to_json_lenient(*item.record));
                 continue;
               }
-              t = &open(*expanded);
+              t = &open(r, *expanded);
             }
             if (item.end <= t->resume) continue;  // committed there already
-            if (&r == &routes.back()) t->chunk.push_back(std::move(*item.record));
+            const bool moved = &r == last_taker;
+            if (moved) t->chunk.push_back(std::move(*item.record));
             else t->chunk.push_back(*item.record);
             // An exactly-once target keeps its records until the checkpoint and then sends and
             // commits them at once: its transaction is open only then, so targets in one SQLite
             // database (one writer at a time) take turns instead of waiting on each other.
             if (t->chunk.size() >= chunk_size && !t->holds_to_checkpoint) drain(*t);
+            if (moved) break;  // no later route takes it
           }
         }
         last_end = item.end;
@@ -580,6 +635,7 @@ int main(int argc, char** argv) {
   pipe->add_option("--format", po.format, "ndjson or csv (default: by the file's extension)")
       ->check(CLI::IsMember({"ndjson", "csv"}));
   pipe->add_option("--to", po.to, "a target URI (repeat for several; {field} in it routes by that field; default: SINKFORGE_SINKS)");
+  pipe->add_option("--config", po.config, "routes in a TOML file (docs/tool.md), instead of --to");
   pipe->add_option("--fields", po.fields, "keep only these fields, in this order; a record without one is dead-lettered")
       ->delimiter(',');
   pipe->add_option("--rename", po.renames, "old=new: a field's name in the targets (repeat)");

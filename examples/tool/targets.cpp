@@ -29,11 +29,12 @@ scheme_listing listing() {
 
 struct target::impl {
   tool_sinks::sink sink;
-  impl(const std::string& uri, dead_letter_fn dl) : sink(uri, sf::registry::open_options{std::move(dl)}) {}
+  impl(const std::string& uri, dead_letter_fn dl, std::vector<std::pair<std::string, std::string>> settings)
+      : sink(sf::registry::parse_uri(uri), sf::registry::open_options{std::move(dl)}, std::move(settings)) {}
 };
 
-target::target(const std::string& uri, dead_letter_fn dead_letter)
-    : impl_(std::make_unique<impl>(uri, std::move(dead_letter))) {}
+target::target(const std::string& uri, dead_letter_fn dead_letter, std::vector<std::pair<std::string, std::string>> settings)
+    : impl_(std::make_unique<impl>(uri, std::move(dead_letter), std::move(settings))) {}
 target::~target() = default;
 
 void target::write(std::span<sf::dynamic::record> records) {
@@ -50,7 +51,9 @@ const std::string& target::name() const { return impl_->sink.name(); }
 const std::string& target::shown() const { return impl_->sink.target(); }
 sf::guarantee target::delivery() const { return impl_->sink.guarantee(); }
 
-void target::validate(const std::string& uri) { tool_sinks::validate(uri); }
+void target::validate(const std::string& uri, std::vector<std::pair<std::string, std::string>> settings) {
+  tool_sinks::validate(uri, std::move(settings));
+}
 
 std::vector<scheme_listing> target::schemes() {
   return {listing<sf::schemes::sqlite>(),

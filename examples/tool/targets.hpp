@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sinkforge/deliver/guarantee.hpp>
@@ -30,7 +31,8 @@ using dead_letter_fn = std::function<void(std::vector<sf::failed_record>&&)>;
 
 class target {
  public:
-  target(const std::string& uri, dead_letter_fn dead_letter);
+  // `settings`: keys beside the URI's query (a --config route's), read as if they were in it.
+  target(const std::string& uri, dead_letter_fn dead_letter, std::vector<std::pair<std::string, std::string>> settings = {});
   ~target();
   target(const target&) = delete;
   target& operator=(const target&) = delete;
@@ -48,7 +50,7 @@ class target {
   sf::guarantee delivery() const;
 
   // Checks a URI as opening it would (scheme, keys, values) without opening anything.
-  static void validate(const std::string& uri);
+  static void validate(const std::string& uri, std::vector<std::pair<std::string, std::string>> settings = {});
   static std::vector<scheme_listing> schemes();
 
  private:

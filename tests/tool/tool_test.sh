@@ -153,8 +153,9 @@ usage)
   expect_eq "$rc" 0 "check of a SQLite target"
   run check --to 'file:/nonexistent-dir/x.ndjson'
   expect_eq "$rc" 3 "check of a file that cannot be created"
-  "$tool" schemes | grep -q '^sqlite:' || fail "schemes lists no sqlite"
-  "$tool" schemes | grep -q 'batch.max_records *500' || fail "schemes lists no batch.max_records default"
+  "$tool" schemes >schemes.txt
+  grep -q '^sqlite:' schemes.txt || fail "schemes lists no sqlite"
+  grep -q 'batch.max_records *500' schemes.txt || fail "schemes lists no batch.max_records default"
   echo "usage: exit codes 2 and 3, messages naming the key, no password"
   ;;
 
@@ -175,6 +176,52 @@ signals)
   grep -q 'stopped by a signal' err.txt || fail "no summary: $(cat err.txt)"
   expect_eq "$(q s.db 'SELECT (SELECT count(*) FROM "order") + (SELECT count(*) FROM click)')" 5000 "records committed before the exit"
   echo "signals: SIGTERM flushed, committed and exited 143"
+  ;;
+
+config_routes)
+  # Routes in TOML: each its own target and batching; a record no route takes is dead-lettered.
+  python3 - <<'PY' >in.ndjson
+import json
+for i in range(3000):
+    kind = ["click", "click", "order", "refund"][i % 4]
+    print(json.dumps({"type": kind, "id": i}))
+PY
+  cat >routes.toml <<'EOF'
+[defaults]
+batch.max_age = "1h"
+
+[[route]]
+name = "clicks"
+match = { type = "click" }
+to = "sqlite://shop.db?table=clicks"
+batch.max_records = 1000
+
+[[route]]
+match = { type = "order" }
+to = "sqlite://shop.db?table=orders"
+batch = { max_records = 100 }
+EOF
+  run pipe --from in.ndjson --config routes.toml --dead-letter dl.ndjson
+  expect_eq "$rc" 4 "exit code: $(cat err.txt)"
+  expect_eq "$(q shop.db 'SELECT count(*) FROM clicks')" 1500 "clicks"
+  expect_eq "$(q shop.db 'SELECT count(*) FROM orders')" 750 "orders"
+  expect_eq "$(grep -c 'no route takes it' dl.ndjson)" 750 "refunds dead-lettered"
+  # 1,500 clicks in batches of 1,000 and 750 orders in batches of 100: 2 + 8.
+  grep -q 'in 10 batches' err.txt || fail "batches per route: $(cat err.txt)"
+  # Mistakes name the line, or the key.
+  printf '[[route]\nto = "file:x"\n' >syntax.toml
+  run pipe --from in.ndjson --config syntax.toml
+  expect_eq "$rc" 2 "exit code of a TOML syntax error"
+  grep -q 'line 1' err.txt || fail "message: $(cat err.txt)"
+  printf '[[route]]\nto = "file:x.ndjson"\nbatch.max_recrods = 5\n' >key.toml
+  run pipe --from in.ndjson --config key.toml
+  expect_eq "$rc" 2 "exit code of a misspelt key"
+  grep -q "batch.max_recrods: unknown key (did you mean 'batch.max_records'?)" err.txt || fail "message: $(cat err.txt)"
+  printf '[[route]]\nname = "a"\n' >noto.toml
+  run pipe --from in.ndjson --config noto.toml
+  grep -q "route\[1\].to: missing" err.txt || fail "message: $(cat err.txt)"
+  [ ! -e x.ndjson ] || fail "a refused route opened its target"
+  echo "config_routes: routes with their own batching, refusals naming the key"
   ;;
 
 postgres)

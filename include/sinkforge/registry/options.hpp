@@ -207,7 +207,7 @@ class options {
   }
 
   [[noreturn]] void fail(std::string_view key, std::string_view problem) const {
-    throw config_error(key, sinkforge::detail::concat({problem, " (in ", where_, ")"}));
+    throw config_error(key.empty() ? std::string_view("''") : key, sinkforge::detail::concat({problem, " (in ", where_, ")"}));
   }
 
  private:

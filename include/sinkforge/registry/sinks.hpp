@@ -207,29 +207,16 @@ class sinks {
     explicit sink(std::string_view uri_text, open_options opts = {}) : sink(parse_uri(uri_text), std::move(opts)) {}
     // `settings`: keys beside the URI's query (a TOML route's), read as if they were in it.
     explicit sink(uri u, open_options opts = {}, std::vector<std::pair<std::string, std::string>> settings = {})
-        : options_(std::move(opts)), target_(u.redacted()) {
-      std::vector<std::pair<std::string, std::string>> all = u.query;
-      for (auto& kv : settings) {
-        for (const auto& given : all)
-          if (given.first == kv.first)
-            throw config_error(kv.first, sinkforge::detail::concat({"given twice (in ", target_, ")"}));
-        all.push_back(std::move(kv));
-      }
-      options o(std::move(all), target_);
-      const bool found = ((scheme_named<Schemes>(u.scheme) && (open_with<Schemes>(u, o), true)) || ...);
-      if (!found) unknown_scheme(u);
+        : options_(std::move(opts)) {
+      init(u, std::move(settings));
     }
     sink(const sink&) = delete;
     sink& operator=(const sink&) = delete;
 
     // Checks the URI as the constructor does, and opens nothing.
     struct validate_only {};
-    sink(validate_only, std::string_view uri_text) : validating_(true) {
-      const uri u = parse_uri(uri_text);
-      target_ = u.redacted();
-      options o(u.query, target_);
-      const bool found = ((scheme_named<Schemes>(u.scheme) && (open_with<Schemes>(u, o), true)) || ...);
-      if (!found) unknown_scheme(u);
+    sink(validate_only, const uri& u, std::vector<std::pair<std::string, std::string>> settings) : validating_(true) {
+      init(u, std::move(settings));
     }
 
     ~sink() {
@@ -307,6 +294,20 @@ class sinks {
     std::size_t alternative() const noexcept { return sink_.index(); }
 
    private:
+    void init(const uri& u, std::vector<std::pair<std::string, std::string>> settings) {
+      target_ = u.redacted();
+      std::vector<std::pair<std::string, std::string>> all = u.query;
+      for (auto& kv : settings) {
+        for (const auto& given : all)
+          if (given.first == kv.first)
+            throw config_error(kv.first, sinkforge::detail::concat({"given twice (in ", target_, ")"}));
+        all.push_back(std::move(kv));
+      }
+      options o(std::move(all), target_);
+      const bool found = ((scheme_named<Schemes>(u.scheme) && (open_with<Schemes>(u, o), true)) || ...);
+      if (!found) unknown_scheme(u);
+    }
+
     [[noreturn]] void unknown_scheme(const uri& u) const {
       std::string known;
       ((known += sinkforge::detail::concat({known.empty() ? "" : ", ", Schemes::name})), ...);
@@ -442,7 +443,9 @@ class sinks {
   };
 
   // Throws the config_error opening `uri` would throw for its scheme, keys and values; opens nothing.
-  static void validate(std::string_view uri_text) { const sink checked(typename sink::validate_only{}, uri_text); }
+  static void validate(std::string_view uri_text, std::vector<std::pair<std::string, std::string>> settings = {}) {
+    const sink checked(typename sink::validate_only{}, parse_uri(uri_text), std::move(settings));
+  }
 
   // `auto s = order_sinks::open(uri)`: the sink is built in place (a composed sink does not move).
   static sink open(std::string_view uri_text, open_options opts = {}) { return sink(uri_text, std::move(opts)); }
