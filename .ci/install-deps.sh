@@ -8,7 +8,8 @@ if [ "${1:-}" = main ]; then
   server_packages=()
 else
   packages=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache libboost-dev librange-v3-dev libsqlite3-dev
-            sqlite3 doctest-dev nlohmann-json3-dev python3-venv libpq-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev)
+            sqlite3 doctest-dev nlohmann-json3-dev python3-venv libpq-dev libsimdjson-dev libcli11-dev libtomlplusplus-dev
+            prometheus-cpp-dev)
   # promtool, which the metrics tests run on their Prometheus text, and PostgreSQL's server, which
   # the tests start themselves (tests/support/postgres.sh). Both packages would start a service on
   # install; it is kept from starting (below), and PostgreSQL from creating its default cluster.

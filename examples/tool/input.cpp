@@ -459,6 +459,7 @@ bool input::next(input_item& out) {
 }
 std::uint64_t input::bytes_read() const noexcept { return impl_->offset; }
 std::uint64_t input::next_line() const noexcept { return impl_->line; }
+bool input::has_buffered() const noexcept { return impl_->begin < impl_->end; }
 std::optional<std::uint64_t> input::size() const noexcept { return impl_->file_size; }
 const std::string& input::name() const noexcept { return impl_->name; }
 

@@ -43,6 +43,7 @@ class input {
   bool next(input_item& out);
   std::uint64_t bytes_read() const noexcept;  // the offset of the next record
   std::uint64_t next_line() const noexcept;   // the line the next record starts on
+  bool has_buffered() const noexcept;         // whether bytes are read and not yet taken
   std::optional<std::uint64_t> size() const noexcept;  // of a regular file
   const std::string& name() const noexcept;
 

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -41,6 +42,9 @@
 #include <sinkforge/serialize/json.hpp>
 
 #include "input.hpp"
+#if SINKFORGE_TOOL_METRICS
+#include "metrics_http.hpp"
+#endif
 #include "routes.hpp"
 #include "targets.hpp"
 
@@ -84,13 +88,14 @@ class dead_letters {
   void flush() {
     if (out_.is_open()) out_.flush();
   }
-  std::uint64_t count() const noexcept { return count_; }
+  std::uint64_t count() const noexcept { return count_.load(); }
+  const std::atomic<std::uint64_t>& counter() const noexcept { return count_; }
   const std::string& path() const noexcept { return path_; }
 
  private:
   std::string path_;
   std::ofstream out_;
-  std::uint64_t count_ = 0;
+  std::atomic<std::uint64_t> count_{0};
 };
 
 // --fields and --rename: which fields go on, in which order, under which names.
@@ -240,22 +245,26 @@ class reader {
 
   // The next chunk; false at the end of the input. Once `interrupted` is set, the reading stops
   // (a read() blocked on a pipe too) and what was read before comes out. Rethrows a read error.
-  bool next(std::vector<read_item>& out, const std::atomic<int>& interrupted) {
-    std::unique_lock lock(m_);
+  bool next(std::vector<read_item>& out, const std::atomic<int>& interrupted, const std::function<void()>& idle) {
     for (;;) {
-      if (!ready_.empty()) {
-        out = std::move(ready_.front());
-        ready_.pop_front();
-        cv_.notify_all();
-        return true;
+      {
+        std::unique_lock lock(m_);
+        if (!ready_.empty()) {
+          out = std::move(ready_.front());
+          ready_.pop_front();
+          cv_.notify_all();
+          return true;
+        }
+        if (error_) std::rethrow_exception(error_);
+        if (done_) return false;
+        if (interrupted.load() != 0 && stop_reading_.load() == 0) {
+          stop_reading_.store(1);
+          pthread_kill(thread_.native_handle(), SIGUSR1);
+        }
+        if (cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return !ready_.empty() || done_ || error_; }))
+          continue;
       }
-      if (error_) std::rethrow_exception(error_);
-      if (done_) return false;
-      if (interrupted.load() != 0 && stop_reading_.load() == 0) {
-        stop_reading_.store(1);
-        pthread_kill(thread_.native_handle(), SIGUSR1);
-      }
-      cv_.wait_for(lock, std::chrono::milliseconds(20));
+      idle();  // the input is slow: what was read goes on meanwhile
     }
   }
 
@@ -268,7 +277,9 @@ class reader {
       while (more) {
         chunk.clear();
         chunk.reserve(1024);
-        while (chunk.size() < 1024 && (more = in_.next(item))) {
+        // A chunk goes as soon as the input has nothing more at hand: a slow producer's records do
+        // not wait for a thousand more.
+        while (chunk.size() < 1024 && (chunk.empty() || in_.has_buffered()) && (more = in_.next(item))) {
           read_item r{item.line, item.end, in_.next_line(), std::move(item.record), std::move(item.error), {}};
           if (!r.record) r.text = std::string(item.text);
           chunk.push_back(std::move(r));
@@ -342,6 +353,7 @@ struct pipe_options {
   std::vector<std::string> renames;
   std::string dead_letter_path = "sinkforge-dead-letters.ndjson";
   std::uint64_t checkpoint_every = 50'000;
+  std::uint16_t metrics_port = 0;
   bool progress = false, quiet = false;
 };
 
@@ -409,6 +421,14 @@ int run_pipe(const pipe_options& o) {
   std::uint64_t failed_records = 0;  // dead-lettered by a target after a failed delivery
   std::map<std::string, open_target> targets;
   std::uint64_t committed = 0;  // the furthest position a target holds: bad lines before it were reported
+  std::atomic<std::uint64_t> lines_seen{0};
+#if SINKFORGE_TOOL_METRICS
+  // After `targets`: destroyed first, so that no scrape reads a target that is gone.
+  std::optional<metrics_endpoint> endpoint;
+  if (o.metrics_port) endpoint.emplace(o.metrics_port, lines_seen, dead.counter());
+#else
+  if (o.metrics_port) throw sf::config_error("--metrics-port", "this sinkforge was built without prometheus-cpp");
+#endif
   std::vector<open_target*> order;
   std::string current_target;  // for the dead-letter callback
   auto open = [&](const route& via, const std::string& uri) -> open_target& {
@@ -432,6 +452,12 @@ int run_pipe(const pipe_options& o) {
     if (auto p = t.sink->resume_position()) t.resume = position_offset(*p);
     committed = std::max(committed, t.resume);
     it = targets.emplace(key, std::move(t)).first;
+#if SINKFORGE_TOOL_METRICS
+    if (endpoint) {
+      const target* shown = it->second.sink.get();
+      endpoint->add(shown->name(), [shown] { return shown->counters(); });
+    }
+#endif
     order.push_back(&it->second);
     return it->second;
   };
@@ -516,7 +542,23 @@ int run_pipe(const pipe_options& o) {
   std::vector<read_item> chunk;
   {
     reader parse(in, stop_reading);
-    while (parse.next(chunk, first_signal)) {
+    auto last_checkpoint = clock::now();
+    // While the input waits: send what is open, by batch age too, and commit after a second.
+    const std::function<void()> idle = [&] {
+      for (open_target* t : order) {
+        if (!t->holds_to_checkpoint) drain(*t);
+        t->sink->tick();
+      }
+      if (since_checkpoint > 0 && clock::now() - last_checkpoint > std::chrono::seconds(1)) {
+        checkpoint_all();
+        last_checkpoint = clock::now();
+      }
+      if (show_progress && clock::now() - last_progress > std::chrono::milliseconds(500)) {
+        last_progress = clock::now();
+        print_progress(false);
+      }
+    };
+    while (parse.next(chunk, first_signal, idle)) {
       for (read_item& item : chunk) {
         if (!item.record) {
           if (item.end > committed) dead.add(item.line, "", item.error, item.text);
@@ -555,7 +597,11 @@ int run_pipe(const pipe_options& o) {
         }
         last_end = item.end;
         last_line = item.next_line;
-        if (++since_checkpoint >= o.checkpoint_every) checkpoint_all();
+        lines_seen.store(last_line - start_line, std::memory_order_relaxed);
+        if (++since_checkpoint >= o.checkpoint_every) {
+          checkpoint_all();
+          last_checkpoint = clock::now();
+        }
       }
       read_to = last_end;
       if (show_progress && clock::now() - last_progress > std::chrono::milliseconds(500)) {
@@ -643,6 +689,8 @@ int main(int argc, char** argv) {
   pipe->add_option("--checkpoint-every", po.checkpoint_every, "records between checkpoints (commits under exactly_once)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  pipe->add_option("--metrics-port", po.metrics_port, "serve the Prometheus exposition on 127.0.0.1:PORT/metrics")
+      ->check(CLI::Range(1, 65535));
   pipe->add_flag("--progress", po.progress, "progress on stderr even when it is not a terminal");
   pipe->add_flag("--quiet", po.quiet, "no progress, only the summary");
 

@@ -43,6 +43,7 @@ void target::write(std::span<sf::dynamic::record> records) {
   });
 }
 void target::checkpoint(std::string_view position) { impl_->sink.checkpoint(position); }
+void target::tick() { impl_->sink.tick(); }
 std::optional<std::string> target::resume_position() const { return impl_->sink.resume_position(); }
 void target::close() { impl_->sink.close(); }
 sf::metrics::counter_values target::counters() const { return impl_->sink.counters().values(); }

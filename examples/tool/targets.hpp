@@ -40,6 +40,7 @@ class target {
   // Moves the records into the sink: one dispatch per call.
   void write(std::span<sf::dynamic::record> records);
   void checkpoint(std::string_view position);
+  void tick();  // sends batches that are old enough
   std::optional<std::string> resume_position() const;
   void close();
 
