@@ -306,14 +306,7 @@ class database {
   }
 
   void check_columns(const char* const* columns, const char* const* types, std::size_t column_count) {
-    sqlite3_stmt* info = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT name FROM pragma_table_info(?1)", -1, &info, nullptr) != SQLITE_OK)
-      throw config_error("sqlite::table.name", sqlite3_errmsg(db_));
-    sqlite3_bind_text(info, 1, cfg_.name.c_str(), -1, SQLITE_TRANSIENT);
-    std::vector<std::string> have;
-    while (sqlite3_step(info) == SQLITE_ROW)
-      have.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 0)));
-    sqlite3_finalize(info);
+    const std::vector<std::string> have = existing_columns();
     if (have.empty())
       throw config_error("sqlite::table.name",
                          concat({"table '", cfg_.name, "' does not exist (create_table is off)"}));
