@@ -56,16 +56,16 @@ COMPARISONS = [
      "BM_pair_postgres_refused", "clean", "refused_1_per_batch", "items_s", None),
     ("6 PostgreSQL", "clean batches of 10,000 vs 10 rows per batch refused", "BM_pair_postgres_refused", "clean",
      "refused_10_per_batch", "items_s", None),
+    ("8 CDC", "cdc::apply into SQLite vs one prepared statement per change (pgbench-style updates)",
+     "BM_pair_cdc_sqlite", "cdc_apply", "one_by_one", "items_s", None),
+    ("8 CDC", "cdc::apply into PostgreSQL vs one prepared statement per change over libpq", "BM_pair_cdc_postgres",
+     "cdc_apply", "one_by_one", "items_s", None),
     ("9 registry", "a file sink chosen from a URI vs the same sink composed in code (one write() per record)",
      "BM_pair_registry", "chosen", "composed", "items_s", 0.97),
     ("10 tool", "sinkforge pipe NDJSON -> SQLite vs sqlite3 .import of the same rows as CSV", "BM_pair_tool_sqlite",
      "tool", "sqlite3_import", "items_s", 1.5),
     ("10 tool", "fraction: sinkforge pipe NDJSON -> rotating NDJSON files vs cat file > copy", "BM_pair_tool_files",
      "tool", "cat", "bytes_s", None),
-    ("8 CDC", "cdc::apply into SQLite vs one prepared statement per change (pgbench-style updates)",
-     "BM_pair_cdc_sqlite", "cdc_apply", "one_by_one", "items_s", None),
-    ("8 CDC", "cdc::apply into PostgreSQL vs one prepared statement per change over libpq", "BM_pair_cdc_postgres",
-     "cdc_apply", "one_by_one", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).
