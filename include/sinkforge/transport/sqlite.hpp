@@ -163,13 +163,8 @@ class database {
   database(const table& cfg, std::string_view create_sql, const char* const* columns, const char* const* types,
            std::size_t column_count, const char* upsert_key = nullptr)
       : cfg_(cfg) {
-    if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
-    if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
-    open();
+    open_configured();
     try {
-      sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
-      if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
-      if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
       if (cfg_.create_table)
         exec(concat({"CREATE TABLE IF NOT EXISTS ", quote_identifier(cfg_.name), " (", create_sql, ")"}),
              "sqlite::table.name");
@@ -185,13 +180,8 @@ class database {
   // the table is looked at, created or altered by the caller, batch by batch.
   struct columns_from_records {};
   database(const table& cfg, columns_from_records) : cfg_(cfg) {
-    if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
-    if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
-    open();
+    open_configured();
     try {
-      sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
-      if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
-      if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
       if (!cfg_.create_table && existing_columns().empty())
         throw config_error("sqlite::table.name", concat({"table '", cfg_.name, "' does not exist (create_table is off)"}));
       prepare("BEGIN IMMEDIATE", &begin_);
@@ -276,6 +266,21 @@ class database {
     if (rc == SQLITE_ROW) rc = SQLITE_DONE;
     sqlite3_reset(s);
     return rc;
+  }
+
+  // Checks the names, opens the file and sets the busy timeout and pragmas (closed again on failure).
+  void open_configured() {
+    if (cfg_.path.empty()) throw config_error("sqlite::table.path", "must not be empty");
+    if (cfg_.name.empty()) throw config_error("sqlite::table.name", "must not be empty");
+    open();
+    try {
+      sqlite3_busy_timeout(db_, static_cast<int>(cfg_.busy_timeout.count()));
+      if (!cfg_.journal_mode.empty()) pragma("journal_mode", cfg_.journal_mode, "sqlite::table.journal_mode");
+      if (!cfg_.synchronous.empty()) pragma("synchronous", cfg_.synchronous, "sqlite::table.synchronous");
+    } catch (...) {
+      finalize();
+      throw;
+    }
   }
 
   void open() {
