@@ -430,7 +430,6 @@ int run_pipe(const pipe_options& o) {
   if (o.metrics_port) throw sf::config_error("--metrics-port", "this sinkforge was built without prometheus-cpp");
 #endif
   std::vector<open_target*> order;
-  std::string current_target;  // for the dead-letter callback
   auto open = [&](const route& via, const std::string& uri) -> open_target& {
     const std::string key = std::to_string(via.index) + " " + uri;
     auto it = targets.find(key);
@@ -582,7 +581,15 @@ int run_pipe(const pipe_options& o) {
                 if (item.end > committed) dead.add(item.line, r.name, why, sf::serialize::to_json_lenient(*item.record));
                 continue;
               }
-              t = &open(r, *expanded);
+              try {
+                t = &open(r, *expanded);
+              } catch (const sf::config_error& e) {
+                // The target this value names cannot be opened: the record is dead-lettered, the
+                // run goes on to the other targets, and it ends with exit code 3.
+                ++failed_records;
+                if (item.end > committed) dead.add(item.line, r.name, e.what(), sf::serialize::to_json_lenient(*item.record));
+                continue;
+              }
             }
             if (item.end <= t->resume) continue;  // committed there already
             const bool moved = &r == last_taker;

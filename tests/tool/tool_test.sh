@@ -103,6 +103,13 @@ PY
   expect_eq "$rc" 4 "exit code with a missing field"
   grep -q "lacks the field 'b'" g.dl.ndjson || fail "no 'lacks the field' dead letter: $(cat g.dl.ndjson)"
   expect_eq "$(grep -c . g.out.ndjson)" 1 "records with the field"
+  # A routed target that cannot be opened: its records are dead-lettered, the others written, exit 3.
+  printf '{"t":"ok","v":1}\n{"t":"gone","v":2}\n' >r.ndjson
+  mkdir ok-dir
+  run pipe --from r.ndjson --to 'sqlite:{t}-dir/x.db?table=t' --dead-letter r.dl.ndjson
+  expect_eq "$rc" 3 "exit code with a target that cannot be opened: $(cat err.txt)"
+  expect_eq "$(q ok-dir/x.db 'SELECT v FROM t')" 1 "the record whose target opened"
+  grep -q "cannot open 'gone-dir/x.db'" r.dl.ndjson || fail "no dead letter for the unopenable target: $(cat r.dl.ndjson)"
   echo "bad_input: each bad line dead-lettered with its line and reason"
   ;;
 
