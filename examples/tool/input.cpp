@@ -235,19 +235,16 @@ struct input::impl {
           values.push_back(sf::dynamic::value::of_text(std::string(s)));
           break;
         }
-        case ondemand::json_type::object: {
-          ondemand::object o;
-          std::string_view raw;
-          if (auto e = v.get_object().get(o)) return fail("not JSON", e);
-          if (auto e = o.raw_json().get(raw)) return fail("not JSON", e);
-          values.push_back(sf::dynamic::value::of_json(std::string(raw)));
-          break;
-        }
+        case ondemand::json_type::object:
         case ondemand::json_type::array: {
-          ondemand::array a;
+          // Kept as its JSON text, as written.
           std::string_view raw;
-          if (auto e = v.get_array().get(a)) return fail("not JSON", e);
-          if (auto e = a.raw_json().get(raw)) return fail("not JSON", e);
+          auto raw_of = [&](auto container) -> error_code {
+            if (auto e = container.error()) return e;
+            return container.value_unsafe().raw_json().get(raw);
+          };
+          if (auto e = t == ondemand::json_type::object ? raw_of(v.get_object()) : raw_of(v.get_array()))
+            return fail("not JSON", e);
           values.push_back(sf::dynamic::value::of_json(std::string(raw)));
           break;
         }
