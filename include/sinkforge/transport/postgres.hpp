@@ -54,6 +54,7 @@
 
 #include <sinkforge/detail/chrono.hpp>
 #include <sinkforge/detail/concat.hpp>
+#include <sinkforge/dynamic/record.hpp>
 #include <sinkforge/payload/rows.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/columns.hpp>
@@ -87,11 +88,12 @@ struct table {
       return reflect::all_members<T>([](auto t) { return detail::storable<typename decltype(t)::type>(); });
     else return false;
   }();
-  // A struct of storable members, or a change (cdc::apply) of one.
+  // A struct of storable members, a change (cdc::apply) of one, or a dynamic::record.
   template <class T>
   static constexpr bool accepts_record = [] {
     using Row = typename cdc::detail::change_row<T>::type;
-    if constexpr (!std::is_void_v<Row>) return row_storable<Row>;
+    if constexpr (dynamic::is_record<T>) return true;
+    else if constexpr (!std::is_void_v<Row>) return row_storable<Row>;
     else return row_storable<T>;
   }();
 
@@ -101,7 +103,8 @@ struct table {
                   "sinkforge::postgres::table cannot store this record type: every member must be bool, an "
                   "integer, floating point, std::string, char, an enum, a system_clock time point, "
                   "std::vector<std::byte>, a struct or container serialize::json can write (stored as jsonb), "
-                  "or std::optional of one of these (a pointer, std::string_view or a nested optional is not)");
+                  "or std::optional of one of these (a pointer, std::string_view or a nested optional is not); or "
+                  "a dynamic::record");
   }
 
   std::string conninfo{};  // libpq key=value string or postgresql:// URI (see above)
@@ -195,6 +198,19 @@ class relation {
     if (!key_.empty() && upsert) prepare_upsert();
   }
 
+  // For records whose columns are known only from the records (dynamic::record): the caller
+  // reads, creates and alters the table, and names the columns of each COPY (copy_into).
+  struct columns_from_records {};
+  relation(const table& cfg, columns_from_records) : cfg_(cfg), db_(cfg.conninfo, "postgres::table.conninfo") {
+    if (cfg_.name.empty()) throw config_error("postgres::table.name", "must not be empty");
+    if (cfg_.lock_timeout.count() < 0) throw config_error("postgres::table.lock_timeout", "must not be negative");
+    qualified_ = cfg_.schema.empty() ? quote_identifier(cfg_.name)
+                                     : concat({quote_identifier(cfg_.schema), ".", quote_identifier(cfg_.name)});
+    on_connect();
+  }
+  // The statement the next COPY runs (COPY <table> (<columns>) FROM STDIN ...).
+  void copy_into(std::string copy_sql) { copy_sql_ = std::move(copy_sql); }
+
   // The caller's staging: `create_sql` on every connection, then each COPY goes by `copy_sql` into
   // the staging table and `after_copy_sql` moves it on, in the same transaction.
   void use_stage(std::string create_sql, std::string copy_sql, std::string after_copy_sql) {
@@ -210,7 +226,10 @@ class relation {
 
   // The statements every connection (and every reconnection) runs first.
   void on_connect() {
-    db_.must(concat({"SET lock_timeout = ", std::to_string(cfg_.lock_timeout.count())}).c_str(),
+    // Text travels as UTF-8 whatever the database's encoding (the server converts it, or refuses
+    // a character its encoding lacks).
+    db_.must(concat({"SET lock_timeout = ", std::to_string(cfg_.lock_timeout.count()), "; SET client_encoding = 'UTF8'"})
+                 .c_str(),
              "setting lock_timeout");
     if (!stage_sql_.empty()) db_.must(stage_sql_.c_str(), "creating the staging table");
   }
@@ -1065,3 +1084,6 @@ auto table::open_transactional(const transport_context& cx) const {
 }
 
 }  // namespace sinkforge::inline v1::postgres
+
+// dynamic::record's connection: a specialization, seen wherever table is.
+#include <sinkforge/transport/detail/postgres_dynamic.hpp>

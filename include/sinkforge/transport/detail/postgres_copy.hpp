@@ -84,11 +84,33 @@ inline bool valid_text(std::string_view s) noexcept {
 inline constexpr std::int64_t pg_epoch_seconds = 946'684'800;
 
 // A binary COPY stream being built. Rows can be taken back (a value that cannot be stored) and the
-// stream can be cut into runs of rows for retrying part of a batch.
+// stream can be cut into runs of rows for retrying part of a batch. In text format (records whose
+// column types are known only from the table: dynamic::record) a row is a line and the stream has
+// no header or trailer.
 class copy_buffer {
  public:
   static constexpr std::string_view header{"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19};
   static constexpr std::string_view trailer{"\377\377", 2};
+
+  void use_text_format() noexcept { text_ = true; }
+  // A row of text format: its values by text(), separated by tab(), ended by end_text_row().
+  void begin_text_row() { row_starts_.push_back(bytes_.size()); }
+  void tab() { bytes_ += '\t'; }
+  void end_text_row() { bytes_ += '\n'; }
+  void text_null() { bytes_.append("\\N", 2); }
+  // Text as COPY's text format reads it back: backslash, line breaks and tab escaped.
+  void text(std::string_view s) {
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (SINKFORGE_LIKELY(c != '\\' && c != '\n' && c != '\r' && c != '\t')) continue;
+      bytes_.append(s.data() + from, i - from);
+      const char escaped[2] = {'\\', c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+      bytes_.append(escaped, 2);
+      from = i + 1;
+    }
+    bytes_.append(s.data() + from, s.size() - from);
+  }
 
   void clear() {
     bytes_.clear();
@@ -110,12 +132,14 @@ class copy_buffer {
     const std::size_t from = first < row_starts_.size() ? row_starts_[first] : bytes_.size();
     const std::size_t to = last < row_starts_.size() ? row_starts_[last] : bytes_.size();
     std::string out;
+    if (text_) return out.append(bytes_, from, to - from);
     out.reserve(header.size() + (to - from) + trailer.size());
     out.append(header).append(bytes_, from, to - from).append(trailer);
     return out;
   }
   // Every row, in place: the buffer keeps room for the header and trailer around the rows.
   std::string_view whole() {
+    if (text_) return bytes_;
     framed_.clear();
     framed_.reserve(header.size() + bytes_.size() + trailer.size());
     framed_.append(header).append(bytes_).append(trailer);
@@ -232,6 +256,7 @@ class copy_buffer {
   std::string framed_;
   byte_buffer json_;
   std::vector<std::size_t> row_starts_;
+  bool text_ = false;
 };
 
 // Appends `r` as a row; the name of the first member that cannot be stored (the row is then taken

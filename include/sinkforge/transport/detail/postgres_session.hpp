@@ -199,9 +199,14 @@ class session {
   // something, fatal otherwise (invalid data is the caller's to split by row).
   send_result failure(const char* what, const result& r) const {
     std::string msg = concat({"postgres ", what, " failed: ", error(r)});
+    last_failed_state_ = r.sqlstate();
     if (classify_failure(r) == failure_class::retryable) return send_result::retryable(std::move(msg));
     return send_result::fatal(std::move(msg));
   }
+
+  // The SQLSTATE of the last statement failure() reported (empty when the link broke).
+  const std::string& last_failed_state() const noexcept { return last_failed_state_; }
+  void forget_failure() const noexcept { last_failed_state_.clear(); }
 
   std::string redact(std::string msg) const {
     if (password_.size() >= 1) {
@@ -240,6 +245,7 @@ class session {
 
   std::string conninfo_;
   std::string field_;
+  mutable std::string last_failed_state_;
   std::string password_;
   PGconn* conn_ = nullptr;
 };
