@@ -90,6 +90,7 @@ enum class encode_errc : std::uint8_t {
   too_large,          // larger than max_record_bytes / max_bytes
   unrepresentable,    // a value the format cannot hold (e.g. a time point out of range)
   incomplete,         // a part the record's kind needs is missing (a CDC update without its row)
+  not_a_column,       // a field of a record known at run time that the declared columns lack
 };
 
 struct encode_status {
@@ -107,6 +108,7 @@ struct encode_status {
       case encode_errc::too_large: m = "record larger than the batch byte limit"; break;
       case encode_errc::unrepresentable: m = "value not representable in the format"; break;
       case encode_errc::incomplete: m = "missing a part its kind needs"; break;
+      case encode_errc::not_a_column: return std::string("field '") + field + "' is not one of the declared columns";
     }
     if (field && *field) {
       m += " in field '";

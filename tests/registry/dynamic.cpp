@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/hana/define_struct.hpp>
 #include <sinkforge/registry/schemes/file.hpp>
 #include <sinkforge/registry/schemes/sqlite.hpp>
 #include <sinkforge/registry/sinks.hpp>
@@ -40,6 +41,9 @@ inline std::string json_of(const dyn::record& r) {
   const auto records = out.records();
   return records.empty() ? std::string() : records[0];
 }
+struct Plain {
+  BOOST_HANA_DEFINE_STRUCT(Plain, (int, id));
+};
 }  // namespace dynamic_test
 
 TEST_CASE("dynamic::record as NDJSON: names escaped, every kind, a whole real stays a real") {
@@ -172,17 +176,80 @@ TEST_CASE("dynamic::record into SQLite under exactly_once: a CREATE rolled back 
   CHECK(sqlite_test::query(db, "SELECT count(*), count(DISTINCT id) FROM t")[0] == std::vector<std::string>{"25", "25"});
 }
 
-TEST_CASE("dynamic::record through the registry: the schemes that cannot write it say so") {
+TEST_CASE("dynamic::record as CSV: declared columns, fields by name, NULL for a missing one, a field too many refused") {
+  using namespace dynamic_test;
+  std::vector<sf::failed_record> dead;
+  sf::memory::buffer out;
+  auto sink = sf::make_sink<dyn::record>(out, sf::serialize::csv{.columns = {"id", "n", "x", "note"}},
+                                         sf::dead_letter::call([&](std::vector<sf::failed_record>&& f) {
+                                           for (auto& x : f) dead.push_back(std::move(x));
+                                         }));
+  dyn::record a(dyn::make_shape({"id", "n", "x", "note"}));
+  a[0] = dyn::value::of_text("o1");
+  a[1] = dyn::value::of_integer(-3);
+  a[2] = dyn::value::of_real(307.0);
+  a[3] = dyn::value::of_text("");  // an empty string is not NULL: quoted
+  dyn::record b(dyn::make_shape({"note", "id"}));  // another order, n and x missing: NULL
+  b[0] = dyn::value::of_json(R"({"k":"v,w"})");
+  b[1] = dyn::value::of_text("o,2\n\"");
+  dyn::record c(dyn::make_shape({"id", "coupon"}));
+  c[0] = dyn::value::of_text("o3");
+  c[1] = dyn::value::of_text("VIP");
+  dyn::record d(dyn::make_shape({"id", "n", "x", "note"}));
+  d[0] = dyn::value::of_bool(true);
+  d[2] = dyn::value::of_real(std::numeric_limits<double>::infinity());
+  sink.write(a);
+  sink.write(b);
+  sink.write(c);
+  sink.write(d);
+  sink.close();
+  CHECK(out.records() == std::vector<std::string>{"o1,-3,307,\"\"\r\n", "\"o,2\n\"\"\",,,\"{\"\"k\"\":\"\"v,w\"\"}\"\r\n"});
+  REQUIRE(dead.size() == 2);
+  CHECK(dead[0].reason.find("field 'coupon' is not one of the declared columns") != std::string::npos);
+  CHECK(dead[1].reason.find("NaN or infinite number in field 'x'") != std::string::npos);
+  // Without columns the sink is not made.
+  try {
+    sf::memory::buffer none;
+    auto s = sf::make_sink<dyn::record>(none, sf::serialize::csv{});
+    FAIL("CSV of dynamic records without columns was made");
+  } catch (const sf::config_error& e) {
+    CHECK(std::string(e.field()) == "serialize::csv.columns");
+  }
+}
+
+TEST_CASE("dynamic::record through the registry: CSV needs csv.columns; a struct's CSV refuses them") {
   using namespace dynamic_test;
   using dyn_sinks = sf::registry::sinks<dyn::record, sf::schemes::file, sf::schemes::sqlite>;
   const auto dir = test::fresh_dir("dynamic-registry");
-  try {
-    dyn_sinks::validate("file:" + (dir / "x.csv").string());
-    FAIL("CSV of dynamic records was accepted");
-  } catch (const sf::config_error& e) {
-    CHECK(e.field() == "uri");
-    CHECK(std::string(e.what()).find("cannot write this record type") != std::string::npos);
+  auto refused = [](auto open) -> std::string {
+    try {
+      open();
+    } catch (const sf::config_error& e) {
+      return std::string(e.field()) + " | " + e.what();
+    }
+    return {};
+  };
+  CHECK(refused([&] { dyn_sinks::validate("file:" + (dir / "x.csv").string()); })
+            .starts_with("csv.columns | sinkforge: invalid configuration: csv.columns: missing: CSV of records known at "
+                         "run time needs its columns"));
+  CHECK(refused([&] { dyn_sinks::validate("file:" + (dir / "x.csv").string() + "?csv.columns=id,,n"); })
+            .starts_with("csv.columns |"));
+  CHECK(refused([&] { dyn_sinks::validate("file:" + (dir / "x.csv").string() + "?csv.columns=id,id"); })
+            .find("names 'id' twice") != std::string::npos);
+  CHECK(refused([&] { dyn_sinks::validate("file:" + (dir / "x.ndjson").string() + "?csv.columns=id"); })
+            .starts_with("format |"));
+  CHECK(refused([&] {
+          sf::registry::sinks<Plain, sf::schemes::file>::validate("file:" + (dir / "p.csv").string() + "?csv.columns=id");
+        }).starts_with("csv.columns |"));
+  {
+    auto csv = dyn_sinks::open("file:" + (dir / "x.csv").string() + "?csv.columns=id,n,x&csv.null=%5CN");
+    csv.write(order(dyn::make_shape({"id", "n", "x"}), 1));
+    dyn::record only_id(dyn::make_shape({"id"}));
+    only_id[0] = dyn::value::of_text("o2");
+    csv.write(only_id);
+    csv.close();
   }
+  CHECK(test::slurp(dir / "x.csv") == "id,n,x\r\no1,1,0.5\r\no2,\\N,\\N\r\n");
   auto sink = dyn_sinks::open("file:" + (dir / "x.ndjson").string());
   sink.write(order(dyn::make_shape({"id", "n", "x"}), 1));
   sink.close();

@@ -5,10 +5,18 @@
 // Records end with CRLF; the header row is the member names, written once at the start of every
 // file. Members must be scalars (numbers, bool, strings, enums, system_clock time points,
 // std::optional of those).
+//
+// A dynamic::record (fields known at run time) needs `columns`, the header written before the first
+// record: each record's fields go to the columns of their names, a column the record lacks is
+// NULL, and a record with a field the columns lack is refused (encode_errc::not_a_column, naming
+// it). A JSON value (object or array) is written as its JSON text.
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <sinkforge/dynamic/record.hpp>
+#include <sinkforge/error.hpp>
 #include <sinkforge/payload/byte_records.hpp>
 #include <sinkforge/reflect.hpp>
 #include <sinkforge/serialize/concept.hpp>
@@ -120,7 +128,8 @@ struct csv {
   using payload = byte_records;
   template <class T>
   static constexpr bool can_encode = [] {
-    if constexpr (reflect::is_struct<T>)
+    if constexpr (dynamic::is_record<T>) return true;
+    else if constexpr (reflect::is_struct<T>)
       return reflect::all_members<T>([](auto t) { return detail::csv_scalar<typename decltype(t)::type>(); });
     else return false;
   }();
@@ -138,6 +147,8 @@ struct csv {
   invalid_utf8 utf8 = invalid_utf8::replace;
   // How NULL is written (PostgreSQL's NULL option): "" by default, e.g. "\\N" or "NULL".
   std::string null_text{};
+  // dynamic::record only: the columns, in order (see above).
+  std::vector<std::string> columns{};
 
   template <class T>
   byte_records make_payload() const {
@@ -158,23 +169,81 @@ struct csv {
                            "from a value)");
   }
 
+  // The header line. Called when the sink is made: columns a dynamic::record needs are checked here.
   template <class T>
     requires(can_encode<T>)
   std::string preamble() const {
+    if constexpr (dynamic::is_record<T>) {
+      if (columns.empty())
+        throw config_error("serialize::csv.columns",
+                           "CSV of records known at run time needs its columns named (the header comes before the "
+                           "first record), e.g. {\"id\", \"amount\"}");
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+          if (columns[i] == columns[j])
+            throw config_error("serialize::csv.columns", "names the column '" + columns[i] + "' twice");
+    } else if (!columns.empty()) {
+      throw config_error("serialize::csv.columns",
+                         "is for records known at run time (dynamic::record); a struct's members are its columns");
+    }
     if (!header) return {};
     byte_buffer b;
     bool first = true;
-    for (const char* name : reflect::member_names<T>()) {
+    auto name = [&](std::string_view n) {
       if (!first) b.push_back(delimiter);
       first = false;
-      detail::write_csv_text(b, name, delimiter, utf8);
-    }
+      detail::write_csv_text(b, n, delimiter, utf8);
+    };
+    if constexpr (dynamic::is_record<T>)
+      for (const std::string& c : columns) name(c);
+    else
+      for (const char* n : reflect::member_names<T>()) name(n);
     b.append("\r\n", 2);
     return std::string(b.view());
   }
 
+  encode_status append(byte_records& p, const dynamic::record& record) const {
+    // Each field's column; the common case, fields in the columns' order, needs no search.
+    const std::vector<std::string>& names = record.names();
+    for (const std::string& n : names) {
+      bool found = false;
+      for (const std::string& c : columns) found = found || c == n;
+      if (!found) return {encode_errc::not_a_column, n.c_str()};
+    }
+    const bool in_order = names == columns;
+    const bool alone = columns.size() == 1;
+    return p.append_record([&](byte_buffer& b) {
+      encode_status st{};
+      for (std::size_t c = 0; c < columns.size() && st; ++c) {
+        if (c) b.push_back(delimiter);
+        const dynamic::value* v = in_order ? &record[c] : record.find(columns[c]);
+        const char* field = columns[c].c_str();
+        const std::size_t start = b.size();
+        if (!v || v->type == dynamic::kind::null) {
+          b.append(null_text);
+          continue;
+        }
+        switch (v->type) {
+          case dynamic::kind::null: break;
+          case dynamic::kind::boolean: b.append(v->integer ? std::string_view("true") : std::string_view("false")); break;
+          case dynamic::kind::integer: detail::write_integer(b, v->integer); break;
+          case dynamic::kind::real:
+            if (!detail::write_floating(b, v->real)) st = {encode_errc::non_finite_number, field};
+            break;
+          case dynamic::kind::text:
+          case dynamic::kind::json:
+            if (!detail::write_csv_text(b, v->text, delimiter, utf8)) st = {encode_errc::invalid_utf8, field};
+            break;
+        }
+        if (st) detail::quote_if_ambiguous(b, start, null_text, alone);
+      }
+      if (st) b.append("\r\n", 2);
+      return st;
+    });
+  }
+
   template <class T>
-    requires(can_encode<T>)
+    requires(can_encode<T> && !dynamic::is_record<T>)
   encode_status append(byte_records& p, const T& record) const {
     constexpr bool alone = reflect::member_count<T>() == 1;
     return p.append_record([&](byte_buffer& b) {

@@ -26,7 +26,7 @@ struct file {
   static constexpr std::string_view name = "file";
   static constexpr std::string_view summary = "a file appended to (file::append) or rotating files in a directory (file::rotating)";
   static constexpr registry::key_info keys[] = {
-      detail::format_keys[0], detail::format_keys[1], detail::format_keys[2], detail::format_keys[3],
+      detail::format_keys[0], detail::format_keys[1], detail::format_keys[2], detail::format_keys[3], detail::format_keys[4],
       {"sync", "never", "never, or per_batch: fdatasync after every batch"},
       {"mode", "0644", "permissions of a new file, in octal"},
       {"rotate", "false", "true: the path is a directory of rotating files"},
@@ -67,14 +67,14 @@ struct file {
       if (!ok) o.fail("mode", "'" + *m + "' is not an octal mode such as 0644 or 600");
       mode = v;
     }
-    using append_recipes = decltype(detail::with_format(sinkforge::file::append{}, o, false));
-    using rotating_recipes = decltype(detail::with_format(sinkforge::file::rotating{}, o, false));
+    using append_recipes = decltype(detail::with_format<T>(sinkforge::file::append{}, o, false));
+    using rotating_recipes = decltype(detail::with_format<T>(sinkforge::file::rotating{}, o, false));
     using result = std::variant<std::variant_alternative_t<0, append_recipes>, std::variant_alternative_t<1, append_recipes>,
                                 std::variant_alternative_t<0, rotating_recipes>, std::variant_alternative_t<1, rotating_recipes>>;
     const bool rotate = o.boolean("rotate", false);
     if (!rotate) {
       if (o.has_prefix("rotate.")) o.fail("rotate", "rotate.* keys need rotate=true");
-      auto r = detail::with_format(sinkforge::file::append{.path = path, .sync = sync, .mode = mode}, o, path.ends_with(".csv"));
+      auto r = detail::with_format<T>(sinkforge::file::append{.path = path, .sync = sync, .mode = mode}, o, path.ends_with(".csv"));
       return std::visit([](auto&& t) { return result(std::move(t)); }, std::move(r));
     }
     sinkforge::file::rotating t{.directory = path};
@@ -86,7 +86,7 @@ struct file {
     t.sync = sync;
     t.mode = mode;
     const bool csv = t.name.ends_with(".csv");
-    auto r = detail::with_format(std::move(t), o, csv);
+    auto r = detail::with_format<T>(std::move(t), o, csv);
     return std::visit([](auto&& x) { return result(std::move(x)); }, std::move(r));
   }
 };

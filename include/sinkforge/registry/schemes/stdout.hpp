@@ -22,7 +22,7 @@ struct stdout_sink {
   static auto policies(const registry::uri& u, registry::options& o) {
     if (!u.host.empty() || !u.path.empty() || u.user.size() || u.password || u.port)
       o.fail("uri.path", "stdout: names no host or path (write `stdout:`)");
-    return detail::with_format(stream::ostream{&std::cout}, o, false);
+    return detail::with_format<T>(stream::ostream{&std::cout}, o, false);
   }
   static std::string default_name(const registry::uri&) { return "stdout"; }
 };
