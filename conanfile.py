@@ -16,8 +16,8 @@ class SinkforgeConan(ConanFile):
     topics = ("header-only", "pipeline", "batching", "sink", "sqlite", "postgresql")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_sqlite": [True, False], "with_postgresql": [True, False]}
-    default_options = {"with_sqlite": True, "with_postgresql": False}
+    options = {"with_sqlite": [True, False], "with_postgresql": [True, False], "with_toml": [True, False]}
+    default_options = {"with_sqlite": True, "with_postgresql": False, "with_toml": False}
     exports_sources = "include/*", "CMakeLists.txt", "cmake/*", "LICENSE"
     no_copy_source = True
 
@@ -40,6 +40,8 @@ class SinkforgeConan(ConanFile):
             self.requires("sqlite3/[>=3.31.0 <4]", transitive_headers=True, transitive_libs=True)
         if self.options.with_postgresql:
             self.requires("libpq/[>=14 <18]", transitive_headers=True, transitive_libs=True)
+        if self.options.with_toml:
+            self.requires("tomlplusplus/[>=3.3.0 <4]", transitive_headers=True)
 
     def package_id(self):
         self.info.clear()
@@ -98,6 +100,16 @@ class SinkforgeConan(ConanFile):
                 postgres.requires.append("libpq::libpq")
             else:
                 postgres.system_libs = ["pq"]
+
+        if self.options.with_toml:
+            toml = self.cpp_info.components["toml"]
+            toml.set_property("cmake_target_name", "sinkforge::toml")
+            toml.bindirs = []
+            toml.libdirs = []
+            toml.requires = ["core"]
+            if self._packaged("tomlplusplus"):
+                toml.requires.append("tomlplusplus::tomlplusplus")
+            # From the platform: its headers are in the compiler's path and work header-only.
 
         # Conan checks that the components use every direct requirement, counting the platform
         # ones too (once any component names a packaged dependency), though none can be named.

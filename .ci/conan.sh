@@ -36,7 +36,7 @@ as_root() {
 # System packages: the compiler, CMake, Ninja, the libraries the platform requirements stand for,
 # and python3-venv. Installed only when one is missing.
 need=()
-for p in g++ cmake ninja-build libboost-dev librange-v3-dev libsqlite3-dev libpq-dev python3-venv; do
+for p in g++ cmake ninja-build libboost-dev librange-v3-dev libsqlite3-dev libpq-dev libtomlplusplus-dev python3-venv; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -106,7 +106,8 @@ run_doc_block() {
 profile_matches_debian() {
   deb_version() { dpkg-query -W -f='${Version}' "$1" | sed -E 's/^[0-9]+://; s/[-+~].*$//'; }
   local ok=0 name package want have
-  for pair in boost:libboost-dev range-v3:librange-v3-dev sqlite3:libsqlite3-dev libpq:libpq-dev; do
+  for pair in boost:libboost-dev range-v3:librange-v3-dev sqlite3:libsqlite3-dev libpq:libpq-dev \
+              tomlplusplus:libtomlplusplus-dev; do
     name="${pair%%:*}"
     package="${pair#*:}"
     want="$(sed -n "s|^$name/||p" "$profile_file")"
@@ -212,8 +213,9 @@ packaged_boost() {
 set +e
 check "profile cmake/conan/$profile matches the installed Debian packages" profile_matches_debian
 check "docs/packaging.md: conan create with test_package (with_sqlite=True)" run_doc_block sinkforge "$root"
-check "conan create with test_package (with_sqlite=False, with_postgresql=True)" \
-  conan create "$root" -nr -pr:a "$profile" -o "sinkforge/*:with_sqlite=False" -o "sinkforge/*:with_postgresql=True"
+check "conan create with test_package (with_sqlite=False, with_postgresql=True, with_toml=True)" \
+  conan create "$root" -nr -pr:a "$profile" -o "sinkforge/*:with_sqlite=False" -o "sinkforge/*:with_postgresql=True" \
+    -o "sinkforge/*:with_toml=True"
 check "docs/packaging.md: example project (conan install, cmake, build, run)" documented_consumer
 check "tests/consumer/find_package under Conan, core-only link line without SQLite" find_package_with_sqlite
 check "tests/consumer/find_package under Conan, with_sqlite=False" find_package_without_sqlite

@@ -17,6 +17,12 @@ if(TARGET sinkforge_postgres)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
 endif()
 
+if(TARGET sinkforge_toml)
+  install(TARGETS sinkforge_toml EXPORT sinkforge-toml-targets)
+  install(EXPORT sinkforge-toml-targets NAMESPACE sinkforge:: FILE sinkforge-toml-targets.cmake
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)
+endif()
+
 configure_package_config_file(cmake/sinkforge-config.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/sinkforge-config.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/sinkforge)

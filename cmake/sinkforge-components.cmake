@@ -7,7 +7,7 @@
 # or not find_package was called REQUIRED; under OPTIONAL_COMPONENTS any missing component, unknown
 # ones included, is only reported not found, as CMake's check_required_components does: a program
 # may ask for a component that only a later sinkforge provides.
-set(_sinkforge_known sqlite postgres)
+set(_sinkforge_known sqlite postgres toml)
 foreach(_sinkforge_c IN LISTS ${CMAKE_FIND_PACKAGE_NAME}_FIND_COMPONENTS)
   list(FIND _sinkforge_known "${_sinkforge_c}" _sinkforge_at)
   if(_sinkforge_at GREATER -1 AND TARGET sinkforge::${_sinkforge_c})

@@ -22,6 +22,7 @@ class SinkforgeTestConan(ConanFile):
         options = self.dependencies[self.tested_reference_str].options
         tc.cache_variables["SINKFORGE_TEST_SQLITE"] = bool(options.with_sqlite)
         tc.cache_variables["SINKFORGE_TEST_POSTGRES"] = bool(options.with_postgresql)
+        tc.cache_variables["SINKFORGE_TEST_TOML"] = bool(options.with_toml)
         tc.generate()
 
     def build(self):

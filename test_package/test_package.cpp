@@ -1,5 +1,5 @@
 // Composes a sink over the in-memory transport and, with the sqlite backend, one over a SQLite table;
-// with the postgres backend, one whose connection a closed port refuses.
+// with the postgres backend, one whose connection a closed port refuses; with toml, a routes file.
 #include <cstdio>
 #include <string>
 
@@ -14,6 +14,9 @@
 #if SINKFORGE_TEST_POSTGRES
 #include <sinkforge/error.hpp>
 #include <sinkforge/transport/postgres.hpp>
+#endif
+#if SINKFORGE_TEST_TOML
+#include <sinkforge/registry/routes.hpp>
 #endif
 
 struct Sample {
@@ -69,6 +72,15 @@ int main() {
   } catch (const sinkforge::config_error& e) {
     std::printf("sinkforge postgres transport: libpq %d, refused as expected (%s)\n", PQlibVersion(), e.field().c_str());
   }
+#endif
+#if SINKFORGE_TEST_TOML
+  const auto routes = sinkforge::registry::parse_routes("[[route]]\nmatch = { id = 2 }\nto = \"stdout:\"\n");
+  if (routes.size() != 1 || !routes[0].takes(Sample{2, "two"}) || routes[0].takes(Sample{1, "one"})) {
+    std::fprintf(stderr, "toml: the route does not take what its match says\n");
+    return 1;
+  }
+  std::printf("sinkforge routes: %zu route, match %s = %s\n", routes.size(), routes[0].match[0].first.c_str(),
+              routes[0].match[0].second.c_str());
 #endif
   return 0;
 }

@@ -45,7 +45,7 @@
 #if SINKFORGE_TOOL_METRICS
 #include "metrics_http.hpp"
 #endif
-#include "routes.hpp"
+#include <sinkforge/registry/routes.hpp>
 #include "targets.hpp"
 
 namespace sinkforge_tool {
@@ -142,11 +142,28 @@ struct field_map {
   }
 };
 
+// The URI with its {field} placeholders filled with "x", to be checked as a URI ({key}, {time},
+// {date} and {seq} are file::rotating's, in rotate.name, and stay).
+std::string sample_uri(const std::string& uri) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < uri.size()) {
+    const std::size_t open = uri.find('{', at);
+    const std::size_t close = open == std::string::npos ? std::string::npos : uri.find('}', open);
+    if (close == std::string::npos) break;
+    const std::string name = uri.substr(open + 1, close - open - 1);
+    out += uri.substr(at, open - at);
+    out += (name == "key" || name == "time" || name == "date" || name == "seq") ? uri.substr(open, close + 1 - open) : "x";
+    at = close + 1;
+  }
+  return out + uri.substr(at);
+}
+
 // A --to URI, with {field} placeholders expanded per record.
 struct route {
   std::string name;
   std::vector<std::pair<std::string, std::string>> settings;  // keys beside the URI's (--config)
-  std::vector<std::pair<std::string, std::string>> match;     // field, value: the records it takes
+  sf::registry::route rule;  // its match: the records it takes
   std::size_t index = 0;
   std::string uri;
   std::vector<std::string> fields;  // the placeholders, in order
@@ -179,20 +196,7 @@ struct route {
   }
 
   // Whether this route takes the record: each `match` field equal to its value, as text.
-  bool takes(const sf::dynamic::record& r) const {
-    for (const auto& [field, want] : match) {
-      const sf::dynamic::value* v = r.find(field);
-      if (!v) return false;
-      switch (v->type) {
-        case sf::dynamic::kind::text: if (v->text != want) return false; break;
-        case sf::dynamic::kind::integer: if (std::to_string(v->integer) != want) return false; break;
-        case sf::dynamic::kind::boolean: if ((v->integer ? "true" : "false") != want) return false; break;
-        case sf::dynamic::kind::json: if (v->text != want) return false; break;
-        default: return false;
-      }
-    }
-    return true;
-  }
+  bool takes(const sf::dynamic::record& r) const { return rule.takes(r); }
 
   // The URI for this record, or the reason there is none.
   std::optional<std::string> expand(const sf::dynamic::record& r, std::string& why) const {
@@ -366,11 +370,11 @@ int run_pipe(const pipe_options& o) {
     std::ifstream in(o.config, std::ios::binary);
     if (!in) throw sf::config_error("--config", "cannot read " + o.config);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (auto& spec : parse_routes(text, o.config)) {
+    for (auto& spec : sf::registry::parse_routes(text, o.config)) {
       routes.emplace_back(spec.to);
       routes.back().name = spec.name;
       routes.back().settings = std::move(spec.settings);
-      routes.back().match = std::move(spec.match);
+      routes.back().rule.match = std::move(spec.match);
     }
   } else {
     std::vector<std::string> uris = o.to;
@@ -571,7 +575,7 @@ int run_pipe(const pipe_options& o) {
           if (!last_taker && item.end > committed)
             dead.add(item.line, "", "no route takes it", sf::serialize::to_json_lenient(*item.record));
           for (const auto& r : routes) {
-            if (!r.match.empty() && !r.takes(*item.record)) continue;
+            if (!r.rule.match.empty() && !r.takes(*item.record)) continue;
             open_target* t = nullptr;
             if (!r.templated()) {
               t = &open(r, r.uri);

@@ -201,6 +201,7 @@ class sinks {
   using alternatives = typename detail::variant_of<
       typename detail::join_unique<detail::type_list<>, detail::entries_of_scheme<T, Schemes>...>::type>::type;
   static constexpr std::size_t sink_types = std::variant_size_v<alternatives> - 1;
+  using record_type = T;
 
   class sink {
    public:
