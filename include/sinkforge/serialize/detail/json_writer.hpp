@@ -301,6 +301,21 @@ SINKFORGE_ALWAYS_INLINE std::size_t json_readable_bytes(const S& s) noexcept {
   return s.size();
 }
 
+// Whether the non-ASCII bytes of [s, end) - bit i of `high` for byte i - are whole UTF-8 sequences:
+// only those bytes are looked at, a sequence at a time.
+SINKFORGE_ALWAYS_INLINE bool whole_sequences(const char* s, const char* end, unsigned high) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  const auto* e = reinterpret_cast<const unsigned char*>(end);
+  while (high != 0) {
+    const int i = std::countr_zero(high);
+    std::size_t consumed = 0;
+    const std::size_t n = utf8_sequence(p + i, e, consumed);
+    if (n == 0) return false;
+    high &= ~(((1u << n) - 1) << i);
+  }
+  return true;
+}
+
 // Writes `str` as a quoted JSON string at out, which has room for 6 * str.size() + 2 bytes and
 // json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on. Sets ok
 // to false (and stops) on invalid UTF-8 under invalid_utf8::reject. Clean strings are copied
@@ -322,7 +337,7 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
     const unsigned mask = json_special16(v) & ((1u << n) - 1);
     // Non-ASCII bytes but nothing to escape: if the UTF-8 is valid, the block stored is the text.
     const auto escapes = mask & ~static_cast<unsigned>(_mm_movemask_epi8(v));
-    if (SINKFORGE_LIKELY(mask == 0) || (escapes == 0 && utf8_automaton<>::valid(s + std::countr_zero(mask), end))) {
+    if (SINKFORGE_LIKELY(mask == 0) || (escapes == 0 && whole_sequences(s, end, mask))) {
       out[n] = '"';
       return out + n + 1;
     }
