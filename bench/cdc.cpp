@@ -360,6 +360,8 @@ void BM_pair_cdc_lag(benchmark::State& state) {
     {
       client db;
       db.exec("DROP TABLE IF EXISTS lag_replica");
+      // This benchmark may run before the others made the table (random interleaving).
+      db.exec("CREATE TABLE IF NOT EXISTS sinkforge_cdc_positions (target text PRIMARY KEY, position bigint NOT NULL)");
       db.exec("DELETE FROM sinkforge_cdc_positions WHERE target = 'lag_replica'");
     }
     const auto into_postgres = lags(sf::postgres::table{.conninfo = conninfo(), .name = "lag_replica"}, "cdc_lag_pg");

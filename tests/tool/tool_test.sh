@@ -32,20 +32,27 @@ for i in range(n):
 PY
 }
 
+# `pipe --from FROM --to URI` started again and again, each run killed (SIGKILL) at a random moment
+# (`sleep 0.$((RANDOM % SPREAD + LEAST))`), until MOST kills landed mid-run; the count in $kills.
+kill_repeatedly() {
+  local from="$1" uri="$2" spread="$3" least="$4" most="$5" pid attempt
+  kills=0
+  for attempt in $(seq 1 40); do
+    "$tool" pipe --from "$from" --to "$uri" --checkpoint-every 1500 --quiet 2>>log.txt &
+    pid=$!
+    sleep "0.$((RANDOM % spread + least))"
+    if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null || true
+    [ "$kills" -ge "$most" ] && break
+  done
+}
+
 case "$case_name" in
 sqlite_kill_resume)
   # SIGKILL at random moments, started again with the same command each time: every record once.
   orders 60000 1 >in.ndjson
   uri='sqlite://out.db?table={type}&delivery=exactly_once&batch.max_records=700'
-  kills=0
-  for attempt in $(seq 1 40); do
-    "$tool" pipe --from in.ndjson --to "$uri" --checkpoint-every 1500 --quiet 2>>log.txt &
-    pid=$!
-    sleep "0.$((RANDOM % 40 + 5))"
-    if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
-    wait "$pid" || true
-    [ "$kills" -ge 12 ] && break
-  done
+  kill_repeatedly in.ndjson "$uri" 40 5 12
   run pipe --from in.ndjson --to "$uri" --checkpoint-every 1500 --quiet
   [ "$rc" -eq 4 ] || [ "$rc" -eq 0 ] || fail "the last run exited $rc: $(cat err.txt)"
   [ "$kills" -ge 5 ] || fail "only $kills kills landed mid-run"
@@ -384,15 +391,7 @@ PY
   # SIGKILL at random moments, started again with the same command: every record once.
   orders 40000 1 >big.ndjson
   uri="$base&table=${t}_k_{type}&delivery=exactly_once&batch.max_records=700"
-  kills=0
-  for attempt in $(seq 1 30); do
-    "$tool" pipe --from big.ndjson --to "$uri" --checkpoint-every 1500 --quiet 2>>log.txt &
-    pid=$!
-    sleep "0.$((RANDOM % 60 + 10))"
-    if kill -KILL "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
-    wait "$pid" || true
-    [ "$kills" -ge 8 ] && break
-  done
+  kill_repeatedly big.ndjson "$uri" 60 10 8
   run pipe --from big.ndjson --to "$uri" --checkpoint-every 1500 --quiet
   [ "$rc" -eq 4 ] || [ "$rc" -eq 0 ] || fail "the last run exited $rc: $(cat err.txt)"
   [ "$kills" -ge 4 ] || fail "only $kills kills landed mid-run"
