@@ -92,7 +92,7 @@ class copy_buffer {
   static constexpr std::string_view header{"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19};
   static constexpr std::string_view trailer{"\377\377", 2};
 
-  void use_text_format() noexcept { text_ = true; }
+  void use_text_format(bool text = true) noexcept { text_ = text; }
   // A row of text format: its values by text(), separated by tab(), ended by end_text_row().
   void begin_text_row() { row_starts_.push_back(bytes_.size()); }
   void tab() { bytes_ += '\t'; }

@@ -2,11 +2,14 @@
 // at the end of transport/postgres.hpp, which it specializes.
 //
 // Each field goes to the column of its name (exactly: identifiers are quoted). A column's type is
-// not known from the record type, so rows travel in COPY's text format and the server reads each
-// value in its column's type: any column type whose text form the value is (timestamptz from an
-// ISO 8601 string, numeric, uuid, ...) takes it, and a value that is not is refused by the server
-// for that row alone, named by its line. A JSON number meant for an integer column and written as
-// a whole real (307.0) is sent as an integer; into json or jsonb columns text is sent as a JSON
+// not known from the record type, so it is read from the catalog. When every value of a batch's
+// shape is already of its column's type (integers for bigint, integer or smallint in range, numbers
+// for double precision, booleans, anything for text, varchar, json and jsonb), the rows go in
+// binary COPY; otherwise in COPY's text format, and the server reads each value in its column's
+// type: any column type whose text form the value is (timestamptz from an ISO 8601 string,
+// numeric, uuid, ...) takes it, and a value that is not is refused by the server for that row
+// alone, named by its line. Both store the same: a JSON number meant for an integer column and
+// written as a whole real (307.0) is that integer; into json or jsonb columns text is a JSON
 // string, so every field fits a jsonb column.
 //
 // With create_table the table is made from the first batch that reaches it, a column per field
@@ -17,6 +20,7 @@
 // its transaction when none is open, inside a savepoint of it otherwise.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <deque>
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include <sinkforge/dynamic/record.hpp>
+#include <sinkforge/transport/postgres.hpp>  // which includes this header at its end
 
 namespace sinkforge::inline v1::postgres {
 
@@ -73,17 +78,23 @@ class table::connection<dynamic::record> {
         for (const std::uint32_t m : g.members) invalid.push_back({m, failure_kind::invalid_record, p.refused});
         continue;
       }
+      // Binary when every value is already of its column's type; otherwise text, which the server
+      // reads in the column's type (or refuses, row by row).
+      bool binary = !p.copy_binary_sql.empty();
+      for (std::size_t k = 0; binary && k < g.members.size(); ++k) binary = fits_binary(records[g.members[k]], p);
       buf_.clear();
+      buf_.use_text_format(!binary);
       index_.clear();
       for (const std::uint32_t m : g.members) {
-        if (std::string why = put_row(records[m], p); SINKFORGE_UNLIKELY(!why.empty())) {
+        std::string why = binary ? put_binary_row(records[m], p) : put_row(records[m], p);
+        if (SINKFORGE_UNLIKELY(!why.empty())) {
           invalid.push_back({m, failure_kind::invalid_record, std::move(why)});
           continue;
         }
         index_.push_back(m);
       }
       if (buf_.rows() == 0) continue;
-      rel_.copy_into(p.copy_sql);
+      rel_.copy_into(binary ? p.copy_binary_sql : p.copy_sql);
       send_result r = rel_.deliver(buf_, index_, invalid, in_transaction || own_transaction);
       if (!r.ok()) {
         if (own_transaction) end_own_transaction();
@@ -109,20 +120,25 @@ class table::connection<dynamic::record> {
   detail::relation& relation() noexcept { return rel_; }
 
  private:
-  // How a value is written for its column.
+  // How a value is written for its column as text.
   enum class column_use : std::uint8_t { plain, integer, json };
+  // The column's type in binary COPY, when the transport has an encoder for it.
+  enum class wire : std::uint8_t { none, int2, int4, int8, float8, boolean, text, json, jsonb };
 
   struct column {
     std::string name;
     column_use use;
+    wire binary;
   };
-  // What records of one shape need: their COPY and how each field is written, or why they cannot
-  // be stored.
+  // What records of one shape need: their COPY (binary when every column has a binary encoder)
+  // and how each field is written, or why they cannot be stored.
   struct plan {
     dynamic::shape_ref shape;
     std::string copy_sql;
     std::vector<column_use> uses;
     std::string refused;
+    std::string copy_binary_sql;  // empty: text only
+    std::vector<wire> wires;
   };
   struct group {
     dynamic::shape_ref shape;
@@ -183,7 +199,8 @@ class table::connection<dynamic::record> {
     columns_.clear();
     exists_ = r.rows() > 0;
     for (int i = 0; i < r.rows(); ++i)
-      if (!r.is_null(i, 0)) columns_.push_back({std::string(r.value(i, 0)), use_of(r.value(i, 1))});
+      if (!r.is_null(i, 0))
+        columns_.push_back({std::string(r.value(i, 0)), use_of(r.value(i, 1)), wire_of(r.value(i, 1))});
     known_ = true;
     return {};
   }
@@ -192,6 +209,18 @@ class table::connection<dynamic::record> {
     if (type == "jsonb" || type == "json") return column_use::json;
     if (type == "smallint" || type == "integer" || type == "bigint") return column_use::integer;
     return column_use::plain;
+  }
+
+  static wire wire_of(std::string_view type) noexcept {
+    if (type == "bigint") return wire::int8;
+    if (type == "integer") return wire::int4;
+    if (type == "smallint") return wire::int2;
+    if (type == "double precision") return wire::float8;
+    if (type == "boolean") return wire::boolean;
+    if (type == "text" || type.starts_with("character varying")) return wire::text;
+    if (type == "jsonb") return wire::jsonb;
+    if (type == "json") return wire::json;
+    return wire::none;
   }
 
   const column* find_column(std::string_view field) const noexcept {
@@ -256,7 +285,7 @@ class table::connection<dynamic::record> {
     if (!known_)
       if (std::string why = load_columns(); !why.empty()) return send_result::retryable(std::move(why));
     g.plan = plans_.size();
-    plan& p = plans_.emplace_back(plan{g.shape, {}, {}, {}});
+    plan& p = plans_.emplace_back(plan{g.shape, {}, {}, {}, {}, {}});
     const std::vector<std::string>& names = g.shape->names;
     const table& cfg = rel_.config();
     for (std::size_t i = 0; i < names.size() && p.refused.empty(); ++i) {
@@ -307,9 +336,13 @@ class table::connection<dynamic::record> {
         return send_result::success();
       }
       p.uses.push_back(c->use);
+      p.wires.push_back(c->binary);
       list += concat({i ? ", " : "", quote_identifier(names[i])});
     }
     p.copy_sql = concat({"COPY ", rel_.qualified(), " (", list, ") FROM STDIN"});
+    bool binary = true;
+    for (const wire w : p.wires) binary = binary && w != wire::none;
+    if (binary) p.copy_binary_sql = concat({"COPY ", rel_.qualified(), " (", list, ") FROM STDIN (FORMAT binary)"});
     return send_result::success();
   }
 
@@ -328,31 +361,42 @@ class table::connection<dynamic::record> {
   }
 
   const char* put_value(const dynamic::value& v, column_use use) {
+    if (v.type == dynamic::kind::null) {
+      buf_.text_null();
+      return nullptr;
+    }
+    return render(v, use, [this](std::string_view t) { buf_.text(t); });
+  }
+
+  // The text of a non-null value for its column, given to `emit` in one or more pieces; or why it
+  // cannot be stored.
+  template <class Emit>
+  const char* render(const dynamic::value& v, column_use use, Emit&& emit) {
     char number[64];  // max_floating_chars<double> and ".0"
     switch (v.type) {
-      case dynamic::kind::null: buf_.text_null(); return nullptr;
-      case dynamic::kind::boolean: buf_.text(v.integer ? "true" : "false"); return nullptr;
+      case dynamic::kind::null: return nullptr;
+      case dynamic::kind::boolean: emit(v.integer ? "true" : "false"); return nullptr;
       case dynamic::kind::integer: {
-        buf_.text({number, static_cast<std::size_t>(serialize::detail::put_integer(number, v.integer) - number)});
+        emit({number, static_cast<std::size_t>(serialize::detail::put_integer(number, v.integer) - number)});
         return nullptr;
       }
       case dynamic::kind::real: {
         const double d = v.real;
         if (!serialize::detail::is_finite(d)) {
           if (use == column_use::json) return "not a finite number, which JSON cannot hold";
-          buf_.text(serialize::detail::is_nan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+          emit(serialize::detail::is_nan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
           return nullptr;
         }
         // A whole real for an integer column is that integer (JSON does not tell 307 from 307.0).
-        if (use == column_use::integer && d >= -9.2e18 && d <= 9.2e18 && static_cast<double>(static_cast<std::int64_t>(d)) == d) {
-          buf_.text({number, static_cast<std::size_t>(serialize::detail::put_integer(number, static_cast<std::int64_t>(d)) - number)});
+        if (use == column_use::integer && whole(d)) {
+          emit({number, static_cast<std::size_t>(serialize::detail::put_integer(number, static_cast<std::int64_t>(d)) - number)});
           return nullptr;
         }
         char* end = serialize::detail::put_floating(number, d);
         // In JSON a whole real keeps ".0", as serialize::json writes it.
         if (use == column_use::json && std::string_view(number, end - number).find_first_of(".eE") == std::string_view::npos)
           *end++ = '.', *end++ = '0';
-        buf_.text({number, static_cast<std::size_t>(end - number)});
+        emit({number, static_cast<std::size_t>(end - number)});
         return nullptr;
       }
       case dynamic::kind::text:
@@ -361,17 +405,100 @@ class table::connection<dynamic::record> {
           json_.resize(v.text.size() * 6 + 2);
           bool ok = true;
           char* end = serialize::detail::put_json_string_plain(json_.data(), v.text, serialize::invalid_utf8::reject, ok);
-          buf_.text({json_.data(), static_cast<std::size_t>(end - json_.data())});
+          emit({json_.data(), static_cast<std::size_t>(end - json_.data())});
           return nullptr;
         }
-        buf_.text(v.text);
+        emit(v.text);
         return nullptr;
       case dynamic::kind::json:
         if (!detail::valid_text(v.text)) return "invalid UTF-8, or a NUL character";
-        buf_.text(v.text);
+        emit(v.text);
         return nullptr;
     }
     return "a value of no known kind";
+  }
+
+  static bool whole(double d) noexcept {
+    return d >= -9.2e18 && d <= 9.2e18 && static_cast<double>(static_cast<std::int64_t>(d)) == d;
+  }
+
+  // Whether every value of r is already of its column's binary type: the row then goes in binary
+  // COPY exactly as the server would read its text.
+  static bool fits_binary(const dynamic::record& r, const plan& p) noexcept {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      const dynamic::value& v = r[c];
+      if (v.type == dynamic::kind::null) continue;
+      std::int64_t lo = 0, hi = 0;
+      switch (p.wires[c]) {
+        case wire::int2: lo = -32768, hi = 32767; break;
+        case wire::int4: lo = -2147483648LL, hi = 2147483647; break;
+        case wire::int8: lo = INT64_MIN, hi = INT64_MAX; break;
+        case wire::float8:
+          if (v.type != dynamic::kind::integer && v.type != dynamic::kind::real) return false;
+          continue;
+        case wire::boolean:
+          if (v.type != dynamic::kind::boolean) return false;
+          continue;
+        case wire::text:
+        case wire::json:
+        case wire::jsonb: continue;
+        case wire::none: return false;
+      }
+      if (v.type == dynamic::kind::integer) {
+        if (v.integer < lo || v.integer > hi) return false;
+      } else if (v.type == dynamic::kind::real) {
+        if (!whole(v.real) || static_cast<std::int64_t>(v.real) < lo || static_cast<std::int64_t>(v.real) > hi) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Appends r as a row of binary COPY (fits_binary holds); empty, or why r cannot be stored.
+  std::string put_binary_row(const dynamic::record& r, const plan& p) {
+    buf_.begin_row(static_cast<std::uint16_t>(r.size()));
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      const dynamic::value& v = r[c];
+      if (v.type == dynamic::kind::null) {
+        buf_.null();
+        continue;
+      }
+      const char* why = nullptr;
+      switch (p.wires[c]) {
+        case wire::int2:
+        case wire::int4:
+        case wire::int8: {
+          const std::int64_t i = v.type == dynamic::kind::integer ? v.integer : static_cast<std::int64_t>(v.real);
+          if (p.wires[c] == wire::int2) buf_.fixed(static_cast<std::int16_t>(i));
+          else if (p.wires[c] == wire::int4) buf_.fixed(static_cast<std::int32_t>(i));
+          else buf_.fixed(i);
+          break;
+        }
+        case wire::float8:
+          buf_.fixed(std::bit_cast<std::int64_t>(v.type == dynamic::kind::integer ? static_cast<double>(v.integer) : v.real));
+          break;
+        case wire::boolean: {
+          const char b = v.integer ? 1 : 0;
+          buf_.raw(&b, 1);
+          break;
+        }
+        case wire::text:
+        case wire::json:
+        case wire::jsonb:
+          bytes_.clear();
+          if (p.wires[c] == wire::jsonb) bytes_ += '\1';  // jsonb's binary form: version 1, then the text
+          why = render(v, p.uses[c], [this](std::string_view t) { bytes_.append(t); });
+          if (!why) buf_.raw(bytes_.data(), bytes_.size());
+          break;
+        case wire::none: why = "no binary form"; break;
+      }
+      if (SINKFORGE_UNLIKELY(why != nullptr)) {
+        buf_.undo_row();
+        return sinkforge::detail::concat({"postgres: value of '", r.names()[c], "' cannot be stored (", why, ")"});
+      }
+    }
+    return {};
   }
 
   detail::relation rel_;
@@ -381,6 +508,7 @@ class table::connection<dynamic::record> {
   std::deque<plan> plans_;
   std::vector<group> groups_;
   std::string json_;
+  std::string bytes_;
   bool known_ = false;
   bool exists_ = false;
   bool defined_in_transaction_ = false;
