@@ -66,6 +66,8 @@ COMPARISONS = [
      "tool", "sqlite3_import", "items_s", 1.5),
     ("10 tool", "fraction: sinkforge pipe NDJSON -> rotating NDJSON files vs cat file > copy", "BM_pair_tool_files",
      "tool", "cat", "bytes_s", None),
+    ("10 tool", "sinkforge pipe NDJSON -> PostgreSQL vs psql \\copy of the same rows as CSV", "BM_pair_tool_postgres",
+     "tool", "psql_copy", "items_s", None),
 ]
 
 # Absolute costs printed under the table: (label, paired benchmark, counter, unit).

@@ -8,6 +8,9 @@
   column types, WAL, synchronous=NORMAL for both).
 - NDJSON file -> rotating files: the tool writing the same records again as NDJSON into 64 MiB
   rotating files, against `cat orders.ndjson > copy` (the limit: the bytes moved, nothing parsed).
+- NDJSON file -> PostgreSQL (when SINKFORGE_BENCH_POSTGRES names a server; bench/run.sh starts
+  one): `sinkforge pipe --to 'postgresql://...?table=orders'` into a table of the same declared
+  types, against `psql -c "\\copy orders FROM 'orders.csv' (FORMAT csv, HEADER)"`.
 1,000,000 generated orders; the sides alternate (A B, then B A) in every repetition. Writes
 tool.json in Google Benchmark's format (counters <side>_items_s, <side>_bytes_s, ratio_<side>) for
 bench/report.py. Checks first that both sides load the same rows and that the copy is byte-equal.
@@ -82,6 +85,34 @@ def _cat(out):
     return time.perf_counter() - t0
 
 
+PG = os.environ.get("SINKFORGE_BENCH_POSTGRES", "")
+PG_SCHEMA = 'CREATE TABLE {} (id text, ts bigint, "user" text, amount double precision, items bigint)'
+
+
+def pg(sql):
+    return subprocess.run(["psql", PG, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True,
+                          text=True, check=True, env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning")).stdout.strip()
+
+
+def pg_uri(table):
+    # The conninfo's parts as a URI; the password through the environment, as the tool requires.
+    kv = dict(part.split("=", 1) for part in PG.split())
+    os.environ["SINKFORGE_BENCH_PGPASSWORD"] = kv.get("password", "")
+    return (f"postgresql://{kv['user']}@{kv['host']}:{kv['port']}/{kv['dbname']}"
+            f"?password_env=SINKFORGE_BENCH_PGPASSWORD&table={table}&batch.max_records=10000")
+
+
+def tool_postgres():
+    pg("DROP TABLE IF EXISTS tool_orders; " + PG_SCHEMA.format("tool_orders"))
+    return timed([tool, "pipe", "--quiet", "--from", ndjson, "--to", pg_uri("tool_orders")])
+
+
+def psql_copy():
+    pg("DROP TABLE IF EXISTS copy_orders; " + PG_SCHEMA.format("copy_orders"))
+    return timed(["psql", PG, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                  f"\\copy copy_orders FROM '{csv}' (FORMAT csv, HEADER)"])
+
+
 def rows(db):
     return subprocess.run(["sqlite3", db, "SELECT count(*), sum(amount), sum(items) FROM orders"], capture_output=True,
                           text=True, check=True).stdout.strip()
@@ -99,10 +130,20 @@ joined = b"".join(open(os.path.join(rotated, f), "rb").read() for f in sorted(os
 if joined != open(ndjson, "rb").read():
     sys.exit("bench/tool.py: the rotated files do not hold the input's bytes")
 
+if PG:
+    tool_postgres()
+    psql_copy()
+    q = "SELECT count(*), sum(amount)::numeric(20, 2), sum(items), count(DISTINCT id) FROM {}"
+    a, b = pg(q.format("tool_orders")), pg(q.format("copy_orders"))
+    if a != b or not a.startswith(f"{N}|"):
+        sys.exit(f"bench/tool.py: the tool loaded {a} into PostgreSQL, psql \\copy {b}")
+
 runs = []
 for r in range(reps):
     pairs = {"sqlite": [("tool", tool_sqlite), ("sqlite3_import", sqlite3_import)],
              "files": [("tool", tool_files), ("cat", lambda: _cat(os.path.join(work, "copy.ndjson")))]}
+    if PG:
+        pairs["postgres"] = [("tool", tool_postgres), ("psql_copy", psql_copy)]
     for bench, sides in pairs.items():
         order = sides if r % 2 == 0 else list(reversed(sides))
         took = {name: fn() for name, fn in order}
