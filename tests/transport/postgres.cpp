@@ -189,6 +189,44 @@ TEST_CASE("postgres::table: a connection the server ends is made again, and the 
   CHECK(c.ids(name) == pg_test::sequence(0, 20));
 }
 
+TEST_CASE("postgres::table: a column's type changed under the sink fails the batch whole, not row by row") {
+  using namespace pg_alo_test;
+  const std::string name = pg_test::unique("retyped");
+  pg_test::client c;
+  std::vector<sf::failed_record> dead;
+  auto sink = sf::make_sink<Keyed>(table(name), sf::batch::max_records{10}, sf::retry::fixed{.max_attempts = 3, .delay = 1ms},
+                                   collect(dead));
+  for (std::int64_t i = 0; i < 10; ++i) sink.write(Keyed{i, "a", 1});
+  sink.flush();
+  // Binary COPY sends qty as int4, which a numeric column would misread: the types are read again
+  // before each COPY, so the batch fails, reported as a whole, not retried, and no row is
+  // dead-lettered as invalid. (bigint to double precision would not fail the COPY: an int8's
+  // bits would be stored as a double.)
+  c.exec("ALTER TABLE \"" + name + "\" ALTER COLUMN qty TYPE numeric");
+  for (std::int64_t i = 10; i < 20; ++i) sink.write(Keyed{i, "b", 1});
+  sink.close();
+  REQUIRE(dead.size() == 10);
+  for (const auto& d : dead) {
+    CHECK(d.kind == sf::failure_kind::fatal);
+    CHECK_MESSAGE(d.reason.find("column \"qty\" of \"" + name + "\" is now numeric; the sink sends integer (the table "
+                                "was altered under it)") != std::string::npos,
+                  d.reason);
+    CHECK(d.attempts == 1);  // not retried: it would fail the same
+  }
+  CHECK(c.count(name) == 10);
+  // bigint to double precision: a COPY would succeed and store an int8's bits as a double.
+  std::vector<sf::failed_record> dead_too;
+  auto other = sf::make_sink<Keyed>(table(name + "_f"), sf::batch::max_records{10}, collect(dead_too));
+  other.write(Keyed{1, "a", 1});
+  other.flush();
+  c.exec("ALTER TABLE \"" + name + "_f\" ALTER COLUMN id TYPE double precision");
+  other.write(Keyed{2, "b", 1});
+  other.close();
+  REQUIRE(dead_too.size() == 1);
+  CHECK(dead_too[0].reason.find("is now double precision; the sink sends bigint") != std::string::npos);
+  CHECK(c.scalar("SELECT string_agg(id::text, ',') FROM \"" + name + "_f\"") == "1");
+}
+
 TEST_CASE("postgres::table under deliver::idempotent: the last row of a key wins, a replay changes nothing") {
   using namespace pg_alo_test;
   const std::string name = pg_test::unique("upsert");

@@ -226,6 +226,25 @@ TEST_CASE("postgres dynamic::record: binary COPY when every value has its column
   pg.exec("DROP TABLE " + t);
 }
 
+TEST_CASE("postgres dynamic::record: a column's type changed under the sink is read again by the retry") {
+  using namespace pg_dynamic_test;
+  pg_test::client pg;
+  const std::string t = pg_test::unique("dyn_retyped");
+  const auto shape = dyn::make_shape({"id", "n", "x"});
+  std::vector<sf::failed_record> dead;
+  collected c;
+  auto sink = sf::make_sink<dyn::record>(table_named(t), sf::batch::max_records{10},
+                                         sf::retry::fixed{.max_attempts = 3, .delay = 1ms}, c.policy());
+  for (int i = 0; i < 10; ++i) sink.write(order(shape, i));  // n bigint, x double precision: binary
+  sink.flush();
+  pg.exec("ALTER TABLE " + t + " ALTER COLUMN n TYPE numeric, ALTER COLUMN x TYPE text");
+  for (int i = 10; i < 20; ++i) sink.write(order(shape, i));  // numeric has no binary encoder: text
+  sink.close();
+  CHECK_MESSAGE(c.dead.empty(), (c.dead.empty() ? std::string() : c.dead[0].reason));
+  CHECK(pg.scalar("SELECT count(*) || '|' || sum(n) || '|' || max(x) FROM " + t) == "20|190|4.75");
+  pg.exec("DROP TABLE " + t);
+}
+
 TEST_CASE("postgres dynamic::record: a table dropped under the sink is made again by the retry") {
   using namespace pg_dynamic_test;
   pg_test::client pg;

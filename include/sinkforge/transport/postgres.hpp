@@ -253,6 +253,7 @@ class relation {
   send_result deliver(copy_buffer& buf, const std::vector<std::uint32_t>& index, std::vector<record_failure>& invalid,
                       bool in_transaction) {
     if (buf.rows() == 0) return send_result::success();
+    if (send_result same = types_unchanged(); !same.ok()) return same;
     if (!in_transaction && stage_copy_sql_.empty()) {
       // The common case: one statement, one round trip for the rows.
       result r = db_.copy_in(copy_sql_, buf.whole());
@@ -391,6 +392,32 @@ class relation {
     // Two sessions creating the same table at once: the loser sees a duplicate catalog row.
     if (!r.ok() && r.sqlstate() != "23505" && r.sqlstate() != "42P07")
       throw config_error("postgres::table.name", concat({"cannot create ", qualified_, ": ", db_.error(r)}));
+  }
+
+  // Binary COPY sends each value in the type its column had when the sink started; a column
+  // altered since would read the bytes as something else (an int8's bits as a double). So the
+  // types are read again before each COPY (one catalog query), and a change fails the batch,
+  // naming the column, before anything is sent.
+  send_result types_unchanged() {
+    if (columns_.empty()) return send_result::success();
+    result r = db_.exec(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        {{qualified_}});
+    if (!r.ok()) return db_.failure("reading the table's columns", r);
+    for (const column_spec& c : columns_) {
+      int found = -1;
+      for (int i = 0; i < r.rows() && found < 0; ++i)
+        if (r.value(i, 0) == c.name) found = i;
+      if (found < 0)
+        return send_result::fatal(concat({"postgres: table ", qualified_, " has no column \"", c.name,
+                                          "\" any more (it was altered under the sink)"}));
+      if (!same_wire_type(c.type, r.value(found, 1)))
+        return send_result::fatal(concat({"postgres: column \"", c.name, "\" of ", qualified_, " is now ",
+                                          r.value(found, 1), "; the sink sends ", c.type,
+                                          " (the table was altered under it)"}));
+    }
+    return send_result::success();
   }
 
   void check_columns() {

@@ -64,6 +64,13 @@ class table::connection<dynamic::record> {
     if (plans_.size() >= 256) plans_.clear();  // a stream of ever new shapes
     // A definition made inside a transaction that has ended since may have been rolled back with it.
     if (defined_in_transaction_ && !transaction_open()) forget_table();
+    // The columns' types are read again before each batch: binary COPY must send each value in
+    // its column's type of now (a column altered under the sink would read the bytes as another).
+    if (known_) {
+      std::vector<column> before = std::move(columns_);
+      if (std::string why = load_columns(); !why.empty()) return failed(send_result::retryable(std::move(why)));
+      if (!same_columns(before, columns_)) plans_.clear();
+    }
     group_by_shape(records);
     for (group& g : groups_) {
       send_result r = plan_for(g, records);
@@ -166,11 +173,12 @@ class table::connection<dynamic::record> {
 
   // A failed batch leaves nothing known of the table: it is read again before the next. A table or
   // column that went away under the sink (dropped, or created by a transaction rolled back since)
-  // is made again by the retry.
+  // is made again by the retry; a column whose type changed is written in its new type.
   send_result failed(send_result r) {
     forget_table();
     const std::string& state = rel_.db().last_failed_state();
-    if (!r.ok() && r.kind() == failure_kind::fatal && (state == "42P01" || state == "42703"))
+    if (!r.ok() && r.kind() == failure_kind::fatal &&
+        (state == "42P01" || state == "42703" || state == "22P03" || state == "08P01"))
       return send_result::retryable(
           sinkforge::detail::concat({r.reason(), " (the table changed under the sink; it is read again)"}));
     return r;
@@ -221,6 +229,13 @@ class table::connection<dynamic::record> {
     if (type == "jsonb") return wire::jsonb;
     if (type == "json") return wire::json;
     return wire::none;
+  }
+
+  static bool same_columns(const std::vector<column>& a, const std::vector<column>& b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].name != b[i].name || a[i].use != b[i].use || a[i].binary != b[i].binary) return false;
+    return true;
   }
 
   const column* find_column(std::string_view field) const noexcept {

@@ -34,6 +34,9 @@ enum class failure_class : std::uint8_t {
 inline failure_class classify(std::string_view sqlstate) noexcept {
   if (sqlstate.size() != 5) return failure_class::retryable;
   const std::string_view cls = sqlstate.substr(0, 2);
+  // A binary COPY value its column cannot read (the table was altered after the sink read its
+  // types): no row is at fault, and sending it again gives the same.
+  if (sqlstate == "22P03" || sqlstate == "08P01") return failure_class::fatal;
   if (cls == "08" || cls == "53" || cls == "40" || cls == "57" || cls == "58") return failure_class::retryable;
   if (sqlstate == "55P03" || sqlstate == "55006") return failure_class::retryable;  // lock or object in use
   if (cls == "22" || cls == "23") return failure_class::invalid_data;
@@ -200,6 +203,8 @@ class session {
   send_result failure(const char* what, const result& r) const {
     std::string msg = concat({"postgres ", what, " failed: ", error(r)});
     last_failed_state_ = r.sqlstate();
+    if (connected() && (last_failed_state_ == "22P03" || last_failed_state_ == "08P01"))
+      msg += " (a column's type is not the one the sink read: was the table altered under it?)";
     if (classify_failure(r) == failure_class::retryable) return send_result::retryable(std::move(msg));
     return send_result::fatal(std::move(msg));
   }
