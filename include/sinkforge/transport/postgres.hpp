@@ -394,6 +394,11 @@ class relation {
       throw config_error("postgres::table.name", concat({"cannot create ", qualified_, ": ", db_.error(r)}));
   }
 
+  // The table's columns and their types, as format_type() prints them.
+  static constexpr const char* columns_sql =
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+      "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped";
+
   // Binary COPY sends each value in the type its column had when the sink started; a column
   // altered since would read the bytes as something else (an int8's bits as a double). So the
   // types are read again before each COPY (one catalog query), and a change fails the batch,
@@ -401,8 +406,7 @@ class relation {
   send_result types_unchanged() {
     if (columns_.empty()) return send_result::success();
     result r = db_.exec(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        columns_sql,
         {{qualified_}});
     if (!r.ok()) return db_.failure("reading the table's columns", r);
     for (const column_spec& c : columns_) {
@@ -422,8 +426,7 @@ class relation {
 
   void check_columns() {
     result r = db_.exec(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        columns_sql,
         {{qualified_}});
     if (!r.ok()) throw config_error("postgres::table.name", db_.error(r));
     if (r.rows() == 0)
