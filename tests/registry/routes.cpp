@@ -130,6 +130,7 @@ TEST_CASE("routes: every problem is refused before anything opens, naming the ro
   CHECK(refusal("[[route]]\nname = \"r\"\n").starts_with("route[1].to | "));
   CHECK(refusal("[[route]]\n" + ok_to + "[[route]]\n" + ok_to + "match = { typo = \"x\" }\n")
             .starts_with("route[2].match.typo | "));
+  CHECK(refusal("[[route]]\n" + ok_to + "match = { shard = 1.5 }\n").starts_with("route[1].match.shard | "));
   // amount is a double: not a member a route can match.
   CHECK(refusal("[[route]]\n" + ok_to + "match = { amount = 1 }\n").starts_with("route[1].match.amount | "));
   const std::string misspelt = refusal("[[route]]\n" + ok_to + "batch.max_recrods = 5\n");

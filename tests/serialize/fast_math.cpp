@@ -130,3 +130,23 @@ TEST_CASE("fast-math: finite numbers are written exactly as without the flag") {
   CHECK(sf::serialize::to_json_lenient(with_special<Floats>(2, kind::neg_inf)) ==
         "{\"f\":1.5,\"d\":2.5,\"ld\":\"-Infinity\"}");
 }
+
+TEST_CASE("fast-math: dynamic records refuse NaN and infinities in ndjson, csv and columns") {
+  namespace dyn = sf::dynamic;
+  const auto shape = dyn::make_shape({"x"});
+  for (const kind k : {kind::nan, kind::pos_inf, kind::neg_inf}) {
+    dyn::record r(shape);
+    r[0] = dyn::value::of_real(special<double>(k));
+    std::size_t kept = 9;
+    CHECK(append_one(sf::serialize::ndjson{}, r, kept).code == sf::encode_errc::non_finite_number);
+    CHECK(kept == 0);
+    CHECK(append_one(sf::serialize::csv{.columns = {"x"}}, r, kept).code == sf::encode_errc::non_finite_number);
+    CHECK(kept == 0);
+    if (k == kind::nan) CHECK(sf::serialize::columns::check(r).code == sf::encode_errc::non_finite_number);
+  }
+  dyn::record fine(shape);
+  fine[0] = dyn::value::of_real(0.25);
+  std::size_t kept = 0;
+  CHECK(append_one(sf::serialize::ndjson{}, fine, kept));
+  CHECK(kept == 1);
+}

@@ -244,8 +244,10 @@ inline std::vector<route> parse_routes(std::string_view toml_text, const std::st
         if (!m || m->empty())
           routes_fail(where + ".match", "is a table of field = value: match = { type = \"click\" }", source);
         for (const auto& [field, value] : *m) {
-          if (value.is_table() || value.is_array())
-            routes_fail(where + ".match." + std::string(field.str()), "is a string, a number or a boolean", source);
+          if (value.is_table() || value.is_array() || value.is_floating_point())
+            routes_fail(where + ".match." + std::string(field.str()),
+                        "is a string, an integer or a boolean (a real is not compared: 0.1 has no exact text)",
+                        source);
           r.match.emplace_back(std::string(field.str()), detail::setting_text(value, where + ".match", source));
         }
       } else if (const auto* inner = v.as_table()) {
