@@ -62,6 +62,20 @@ TEST_CASE("registry: postgresql:// writes rows, and postgres:// is the same sche
   pg.exec("DROP TABLE " + table);
 }
 
+TEST_CASE("registry: postgresql:// batches 10,000 rows unless the URI says (its preferred batch)") {
+  using namespace registry_pg_test;
+  pg_test::client pg;
+  const std::string table = pg_test::unique("reg_batches");
+  for (const auto& [query, batches] : {std::pair<std::string, std::uint64_t>{"", 3}, {"&batch.max_records=500", 50}}) {
+    auto s = visit_sinks::open(uri("table=" + table + query));
+    for (int i = 0; i < 25'000; ++i) s.write(Visit{i, "/p"});
+    s.close();
+    CHECK(s.counters().values().batches == batches);
+  }
+  CHECK(pg.scalar("SELECT count(*) FROM " + table) == "50000");
+  pg.exec("DROP TABLE " + table);
+}
+
 TEST_CASE("registry: delivery=exactly_once on postgresql:// resumes from the database's own record") {
   using namespace registry_pg_test;
   pg_test::client pg;

@@ -64,7 +64,7 @@ constexpr bool keeps_checkpoint() noexcept {
 
 // The keys every scheme takes, with the names the C++ API uses.
 inline constexpr key_info common_keys[] = {
-    {"batch.max_records", "500", "records per batch (batch::max_records)"},
+    {"batch.max_records", "500", "records per batch (batch::max_records); postgresql: 10000"},
     {"batch.max_age", "1s", "a batch is sent once its first record is this old (batch::max_age)"},
     {"retry.max_attempts", "5", "sends of a batch in all, the first included (retry::exponential)"},
     {"retry.initial", "50ms", "the first retry's delay"},
@@ -79,6 +79,7 @@ inline constexpr key_info common_keys[] = {
 // What the common keys set.
 struct common_settings {
   std::size_t max_records = 500;
+  bool max_records_given = false;  // otherwise the transport's preferred batch, when it has one
   std::chrono::nanoseconds max_age = std::chrono::seconds{1};
   retry::exponential retry{};
   bool retry_given = false;
@@ -90,6 +91,7 @@ struct common_settings {
 inline common_settings read_common(options& o) {
   using namespace std::chrono_literals;
   common_settings s;
+  s.max_records_given = o.text("batch.max_records").has_value();
   s.max_records = o.integer<std::size_t>("batch.max_records", 500, 1, 100'000'000);
   s.max_age = o.duration("batch.max_age", 1s, 1ns);
   s.retry_given = o.has_prefix("retry.");

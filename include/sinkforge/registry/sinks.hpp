@@ -185,6 +185,19 @@ decltype(auto) dispatch(V& v, F&& f) {
   return f(*std::get_if<I>(&v));
 }
 
+// The batch a recipe's transport prefers (capabilities.preferred_batch), or 0.
+template <class P>
+constexpr std::size_t preferred_batch_of() {
+  if constexpr (requires { P::capabilities.preferred_batch; }) return P::capabilities.preferred_batch;
+  else return 0;
+}
+template <class... Ps>
+constexpr std::size_t preferred_batch(const std::tuple<Ps...>*) {
+  std::size_t n = 0;
+  ((n = n != 0 ? n : preferred_batch_of<Ps>()), ...);
+  return n;
+}
+
 template <class S>
 std::string default_name(const uri& u) {
   if constexpr (requires { S::default_name(u); }) return S::default_name(u);
@@ -385,7 +398,9 @@ class sinks {
       if (validating_) return;
       std::optional<checkpoint::file_store> store;
       if (store_path) store.emplace(*store_path);
-      const auto batching = batch::max_records{c.max_records} | batch::max_age{c.max_age};
+      constexpr std::size_t preferred = detail::preferred_batch(static_cast<const R*>(nullptr));
+      const std::size_t records = c.max_records_given || preferred == 0 ? c.max_records : preferred;
+      const auto batching = batch::max_records{records} | batch::max_age{c.max_age};
       const detail::dead_letter_type dead{[this](std::vector<failed_record>&& rs) { dead_lettered(std::move(rs)); }};
       sink_.template emplace<entry_type>(std::move(store), [&](std::optional<checkpoint::file_store>& st) {
         return std::apply(

@@ -31,6 +31,9 @@ struct transport_capabilities {
   // above `max_batch` the system refuses a send (0: no limit).
   std::size_t min_batch = 1;
   std::size_t max_batch = 0;
+  // Records per batch the registry uses when a URI does not say (batch.max_records): 0, its own
+  // default of 500.
+  std::size_t preferred_batch = 0;
   std::size_t max_concurrent_sends = 1;  // sends that may overlap (concurrency::async's max_in_flight)
 };
 

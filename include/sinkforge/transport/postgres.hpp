@@ -75,10 +75,11 @@ using sql_detail::storable;
 struct table {
   using policy_family = family::transport;
   using default_serializer = serialize::columns;
-  // Below 1,000 rows a COPY's round trip costs more than its rows (bench/README.md, section 6).
+  // Below 1,000 rows a COPY's round trip costs more than its rows (bench/README.md, section 6); from
+  // URIs, batches of 10,000 unless the URI says.
   static constexpr transport_capabilities capabilities{
       .upsert = true, .remove = true, .transactions = true, .schema_evolution = true, .loading = loading_model::bulk,
-      .min_batch = 1000};
+      .min_batch = 1000, .preferred_batch = 10'000};
   template <class P>
   static constexpr bool accepts_payload = detail::is_rows<P>::value || cdc::is_changes<P>::value;
 
