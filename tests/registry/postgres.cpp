@@ -21,21 +21,10 @@ struct Visit {
 };
 using visit_sinks = sf::registry::sinks<Visit, sf::schemes::postgres>;
 
-// The value of `key` in the test server's key=value conninfo.
-inline std::string conninfo_value(const std::string& key) {
-  const std::string c = " " + pg_test::conninfo();
-  const std::size_t at = c.find(" " + key + "=");
-  REQUIRE(at != std::string::npos);
-  const std::size_t from = at + key.size() + 2;
-  return c.substr(from, c.find(' ', from) - from);
-}
-
-// postgresql://<user>@127.0.0.1:<port>/postgres?<query> with the password in an environment variable.
+using pg_test::conninfo_value;
 inline std::string uri(const std::string& query, const std::string& user = conninfo_value("user"),
                        const std::string& scheme = "postgresql") {
-  ::setenv("SINKFORGE_REGISTRY_PG_PASSWORD", conninfo_value("password").c_str(), 1);
-  return scheme + "://" + user + "@" + conninfo_value("host") + ":" + conninfo_value("port") + "/" +
-         conninfo_value("dbname") + "?password_env=SINKFORGE_REGISTRY_PG_PASSWORD&" + query;
+  return pg_test::registry_uri(query, user, scheme);
 }
 
 inline std::string refusal(const std::string& u) {

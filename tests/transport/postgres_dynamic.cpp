@@ -310,16 +310,7 @@ TEST_CASE("postgres dynamic::record through the registry: postgresql:// takes dy
   pg_test::client pg;
   const std::string t = pg_test::unique("dyn_reg");
   using dyn_sinks = sf::registry::sinks<dyn::record, sf::schemes::postgres>;
-  // The test server's conninfo as key=value pairs, through the scheme's options.
-  const std::string c = " " + pg_test::conninfo();
-  auto value = [&](const std::string& key) {
-    const std::size_t at = c.find(" " + key + "=") + key.size() + 2;
-    return c.substr(at, c.find(' ', at) - at);
-  };
-  ::setenv("SINKFORGE_DYN_PG_PASSWORD", value("password").c_str(), 1);
-  const std::string uri = "postgresql://" + value("user") + "@" + value("host") + ":" + value("port") + "/" +
-                          value("dbname") + "?password_env=SINKFORGE_DYN_PG_PASSWORD&table=" + t +
-                          "&delivery=exactly_once";
+  const std::string uri = pg_test::registry_uri("table=" + t + "&delivery=exactly_once");
   {
     auto sink = dyn_sinks::open(uri);
     const auto shape = dyn::make_shape({"id", "n", "x"});

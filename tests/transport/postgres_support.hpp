@@ -30,6 +30,24 @@ inline std::string conninfo_without_2pc() {
   return c;
 }
 
+// The value of `key` in the test server's key=value conninfo.
+inline std::string conninfo_value(const std::string& key) {
+  const std::string c = " " + conninfo();
+  const std::size_t at = c.find(" " + key + "=");
+  REQUIRE(at != std::string::npos);
+  const std::size_t from = at + key.size() + 2;
+  return c.substr(from, c.find(' ', from) - from);
+}
+
+// The test server as a registry URI, `<scheme>://<user>@host:port/db?password_env=VAR&<query>`,
+// with the password in the environment variable VAR.
+inline std::string registry_uri(const std::string& query, const std::string& user = conninfo_value("user"),
+                                const std::string& scheme = "postgresql") {
+  ::setenv("SINKFORGE_TEST_PG_PASSWORD", conninfo_value("password").c_str(), 1);
+  return scheme + "://" + user + "@" + conninfo_value("host") + ":" + conninfo_value("port") + "/" +
+         conninfo_value("dbname") + "?password_env=SINKFORGE_TEST_PG_PASSWORD&" + query;
+}
+
 // A table or sink name of this process alone: the two builds of the suite share one server.
 inline std::string unique(std::string_view base) {
   static std::atomic<int> counter{0};
