@@ -54,19 +54,24 @@ match = { type = "click", shard = 3, paid = false }
 to = "sqlite://a.db?table=clicks&batch.max_records=7"
 
 [[route]]
+to = "file:c.ndjson?batch%2Emax_records=9"
+
+[[route]]
 to = "file:b.ndjson"
 batch = { max_age = "2s" }
 delivery = "at_most_once"
 )");
-  REQUIRE(routes.size() == 2);
+  REQUIRE(routes.size() == 3);
   CHECK(routes[0].name == "clicks");
   CHECK(routes[0].number == 1);
   // toml++ keeps a table's keys in order of their names.
   CHECK(routes[0].match == std::vector<std::pair<std::string, std::string>>{{"paid", "false"}, {"shard", "3"}, {"type", "click"}});
   // batch.max_records is in the URI: the default does not come in beside it.
   CHECK(routes[0].settings == std::vector<std::pair<std::string, std::string>>{{"delivery", "at_least_once"}});
-  CHECK(routes[1].name == "route 2");
-  CHECK(routes[1].settings == std::vector<std::pair<std::string, std::string>>{
+  // A key percent-encoded in the URI is the same key.
+  CHECK(routes[1].settings == std::vector<std::pair<std::string, std::string>>{{"delivery", "at_least_once"}});
+  CHECK(routes[2].name == "route 3");
+  CHECK(routes[2].settings == std::vector<std::pair<std::string, std::string>>{
                                   {"batch.max_age", "2s"}, {"delivery", "at_most_once"}, {"batch.max_records", "50"}});
 }
 

@@ -27,6 +27,7 @@
 #include <deque>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -106,8 +107,8 @@ inline void flatten(const toml::table& t, const std::string& prefix, std::vector
   }
 }
 
-// The keys of a URI's query, without reading the rest of it (a route's URI may hold placeholders a
-// program fills in later).
+// Whether a URI's query, as written, has `key`, without reading the rest of it (for a route's URI
+// that holds placeholders a program fills in later, which parse_uri refuses).
 inline bool query_has(std::string_view uri, std::string_view key) {
   const std::size_t q = uri.find('?');
   if (q == std::string_view::npos) return false;
@@ -257,9 +258,16 @@ inline std::vector<route> parse_routes(std::string_view toml_text, const std::st
       }
     }
     if (r.to.empty()) routes_fail(where + ".to", "missing: the target's URI", source);
-    // Defaults for the keys the route sets neither here nor in its URI.
+    // Defaults for the keys the route sets neither here nor in its URI. The URI's keys as the
+    // registry reads them (percent-decoded); a URI with {field} placeholders does not parse yet,
+    // and its query is read as written.
+    std::optional<uri> parsed;
+    try {
+      parsed = parse_uri(r.to);
+    } catch (const config_error&) {
+    }
     for (const auto& [k, v] : defaults) {
-      bool given = detail::query_has(r.to, k);
+      bool given = parsed ? parsed->find(k) != nullptr : detail::query_has(r.to, k);
       for (const auto& s : r.settings) given = given || s.first == k;
       if (!given) r.settings.emplace_back(k, v);
     }
