@@ -300,3 +300,35 @@ TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly th
   }
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("short strings with several bytes to escape or check: the block path matches the byte loop") {
+  // Strings under 16 bytes are held as one block; after the first byte that needs work, the clean
+  // runs between the others are copied from that block. Random mixes of escapes, valid and
+  // broken UTF-8 and plain bytes, at every length up to 15.
+  static constexpr std::string_view pieces[] = {"a", "Z", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+                                                "\xC3\xA9", "\xE5\x8C\x97", "\xF0\x9F\x98\x80", "\xC3", "\xE5\x8C",
+                                                "\x80", "\xFF", "\xED\xA0\x80", "\xC0\xAF", "\xF4\x90\x80\x80"};
+  std::mt19937_64 rng(15);
+  int mismatches = 0;
+  std::string first_mismatch;
+  for (int i = 0; i < test::random_cases(200000); ++i) {
+    std::string s;
+    const std::size_t target = rng() % 16;
+    while (s.size() < target) {
+      const std::string_view piece = pieces[rng() % std::size(pieces)];
+      if (s.size() + piece.size() > 15) break;
+      s += piece;
+    }
+    for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+      std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
+      bool ok_fast = true, ok_plain = true;
+      fast.resize(static_cast<std::size_t>(
+          d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s)) - fast.data()));
+      plain.resize(static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
+      if (ok_fast != ok_plain || (ok_plain && fast != plain)) {
+        if (mismatches++ == 0) first_mismatch = plain + " vs " + fast;
+      }
+    }
+  }
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
+}

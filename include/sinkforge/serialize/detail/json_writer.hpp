@@ -251,6 +251,58 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
   return out;
 }
 
+#if defined(__SSE2__)
+// A string of n < 16 bytes held whole in the block v, whose bytes flagged in mask need work; out
+// already holds the block's bytes before the first flagged one. The clean runs between flagged
+// bytes are copied from the block (put in a buffer and read at byte offsets) rather than
+// scanned again.
+[[gnu::noinline]] inline char* put_json_short_string_rest(char* out, const char* s, unsigned n, __m128i v,
+                                                         unsigned mask, invalid_utf8 rule, bool& ok) noexcept {
+  alignas(16) char block[32];
+  _mm_store_si128(reinterpret_cast<__m128i*>(block), v);
+  _mm_store_si128(reinterpret_cast<__m128i*>(block + 16), _mm_setzero_si128());
+  const auto* u = reinterpret_cast<const unsigned char*>(s);
+  unsigned i = static_cast<unsigned>(std::countr_zero(mask));
+  out += i;
+  for (;;) {
+    const unsigned char c = u[i];
+    if (c < 0x80) {
+      const json_escape_seq& e = json_escapes[c];
+      std::memcpy(out, e.text, 6);
+      out += e.len;
+      ++i;
+    } else {
+      std::size_t consumed = 0;
+      const std::size_t len = utf8_sequence(u + i, u + n, consumed);
+      if (SINKFORGE_LIKELY(len != 0)) {
+        std::memcpy(out, s + i, 2);  // 2..4 bytes: two overlapping 2-byte copies
+        std::memcpy(out + len - 2, s + i + len - 2, 2);
+        out += len;
+        i += static_cast<unsigned>(len);
+      } else {
+        if (rule == invalid_utf8::reject) {
+          ok = false;
+          return out;
+        }
+        std::memcpy(out, replacement_char, 3);
+        out += 3;
+        i += static_cast<unsigned>(consumed);
+      }
+    }
+    mask &= ~0u << i;  // i <= 16
+    if (mask == 0) break;
+    const auto j = static_cast<unsigned>(std::countr_zero(mask));
+    std::memcpy(out, block + i, 16);
+    out += j - i;
+    i = j;
+  }
+  std::memcpy(out, block + i, 16);
+  out += n - i;
+  *out++ = '"';
+  return out;
+}
+#endif
+
 // UTF-8 validation as a table-driven automaton, one load per byte and no branch on the bytes:
 // state 0 accepts, 1 rejects for good, the others wait for continuation bytes (with the narrower
 // ranges after E0, ED, F0 and F4 that exclude overlong forms, surrogates and code points above
@@ -341,8 +393,7 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
       out[n] = '"';
       return out + n + 1;
     }
-    const int j = std::countr_zero(mask);
-    return put_json_string_rest(out + j, s + j, end, rule, ok);
+    return put_json_short_string_rest(out, s, static_cast<unsigned>(n), v, mask, rule, ok);
   }
 #endif
   if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) return put_json_string_rest(out, s, end, rule, ok);
@@ -552,8 +603,11 @@ SINKFORGE_ALWAYS_INLINE char* put_json_scalar(char* p, const T& v, const char* f
   } else if constexpr (integer<T>) {
     return put_integer(p, v);
   } else if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (Fast) {
+      if (char* e = put_short_floating(p, v)) return e;  // finite: no test of its own
+    }
     if (SINKFORGE_LIKELY(is_finite(v))) {
-      if constexpr (Fast) return put_floating(p, v);
+      if constexpr (Fast) return put_long_floating(p, v);
       else return std::to_chars(p, p + max_floating_chars<T>, v).ptr;
     }
     if (!cx.lenient) {

@@ -234,12 +234,15 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   const u128 x = static_cast<u128>(m) * p10;  // v * 10^K * 2^sh
   const std::uint64_t half = std::uint64_t{1} << (sh - 1);
   const u128 xr = x + half;
-  const auto s = static_cast<std::uint64_t>(xr >> sh);
+  // xr >> sh from its halves: 3 <= sh <= 62, so neither shift needs the generic 128-bit one's
+  // test for a count of 64 or more.
+  const auto xr_lo = static_cast<std::uint64_t>(xr), xr_hi = static_cast<std::uint64_t>(xr >> 64);
+  const std::uint64_t s = (xr_hi << (64 - sh)) | (xr_lo >> sh);
   // Rounding interval of v, times 10^K * 4 * 2^sh: [(4m - d) p10, (4m + 2) p10], d = 1 just above a
   // power of two, else 2; a decimal exactly on a bound reads back as v only if m is even (ties to
   // even). s * 2^sh = x - r with r = the low sh bits of x + half, minus half (sh <= 62, so r fits
   // in 64 bits): s is inside when 2|r| <= p10, or 4r <= p10 for s below v next to a power of two.
-  const auto r = static_cast<std::int64_t>((static_cast<std::uint64_t>(xr) & ((half << 1) - 1)) - half);
+  const auto r = static_cast<std::int64_t>((xr_lo & ((half << 1) - 1)) - half);
   const bool below = r > 0, narrow = below & (m == (std::uint64_t{1} << (fmt::P - 1)));
   const std::uint64_t dist = (below ? static_cast<std::uint64_t>(r) : static_cast<std::uint64_t>(-r)) << (1 + narrow);
   const bool even = (m & 1) == 0;
@@ -319,14 +322,13 @@ SINKFORGE_ALWAYS_INLINE char* layout(char* p, std::uint64_t s, int k) noexcept {
   return p + 4;
 }
 
-// Out of line for the forms that layout_scaled leaves to it (integers, below 1).
+// Out of line for the form that layout_scaled leaves to it (scientific notation).
 [[gnu::noinline]] inline char* layout_rare(char* p, std::uint64_t s, int k) noexcept { return layout(p, s, k); }
 
 // Writes s * 10^-K (s < 10^16, possibly ending in zeros) as layout(p, s stripped, K - zeros) does.
 // The 16 digits (leading zeros included) come out at once (SSE2, else two SWAR blocks); the zeros
-// at either end are counted from them instead of dividing by 10 repeatedly. The common form, an integer part
-// and a fraction ("1234.56"), is then two 16-byte stores shifted in registers; the others go to
-// layout.
+// at either end are counted from them instead of dividing by 10 repeatedly. The fixed forms ("1234.56",
+// "41152", "0.05") are then 16-byte copies from the digits; scientific notation goes to layout.
 SINKFORGE_ALWAYS_INLINE char* layout_scaled(char* p, std::uint64_t s, int K) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     const std::uint64_t hi = s / 100000000;
@@ -338,8 +340,7 @@ SINKFORGE_ALWAYS_INLINE char* layout_scaled(char* p, std::uint64_t s, int K) noe
     const unsigned nonzero = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128()))) & 0xFFFF;
     const int lz = std::countr_zero(nonzero), tz = std::countl_zero(nonzero) - 16;
     const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
-    const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars));
-    const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars)));
+    const auto put_text = [&](char* text) { _mm_storeu_si128(reinterpret_cast<__m128i*>(text), chars); };
 #else
     constexpr std::uint64_t zeros = 0x3030303030303030ull;
     const std::uint64_t da = eight_digit_values(static_cast<std::uint32_t>(hi)), db = eight_digit_values(lo);
@@ -347,17 +348,40 @@ SINKFORGE_ALWAYS_INLINE char* layout_scaled(char* p, std::uint64_t s, int K) noe
     const std::uint64_t nza = (da + fill) & high, nzb = (db + fill) & high;  // digits other than 0
     const int lz = (nza != 0 ? std::countr_zero(nza) : 64 + std::countr_zero(nzb)) >> 3;
     const int tz = (nzb != 0 ? std::countl_zero(nzb) : 64 + std::countl_zero(nza)) >> 3;
-    const std::uint64_t a = da + zeros, b = db + zeros;
+    const auto put_text = [&](char* text) {
+      const std::uint64_t a = da + zeros, b = db + zeros;
+      std::memcpy(text, &a, 8);
+      std::memcpy(text + 8, &b, 8);
+    };
 #endif
     const int point = 16 - K;  // digits before the decimal point (K <= 17)
-    if (SINKFORGE_LIKELY(lz < point && 16 - tz > point)) {
-      const u128 text = a | (static_cast<u128>(b) << 64);
+    // The digits go into a buffer, and each part of the output is one 16-byte load from it at a
+    // byte offset (fewer instructions than shifting them as a 128-bit value, which needs a test
+    // and moves for counts of 64 or more). Its leading zero digits are '0's: "0.0012" is "0."
+    // and the digits from the point on.
+    char text[32];
+    put_text(text);
+    std::memset(text + 16, 0, 16);
+    const int last = 16 - tz;  // one past the last digit that is not 0
+    if (SINKFORGE_LIKELY(lz < point && last > point)) {  // "1234.56"
       const int whole = point - lz;  // 1..15
-      const u128 head = text >> (8 * lz), tail = text >> (8 * point);
-      std::memcpy(p, &head, 16);
+      std::memcpy(p, text + lz, 16);
       p[whole] = '.';
-      std::memcpy(p + whole + 1, &tail, 16);
-      return p + whole + 1 + (16 - tz - point);
+      std::memcpy(p + whole + 1, text + point, 16);
+      return p + whole + 1 + (last - point);
+    }
+    // Integers and numbers below 1 in fixed notation when it is not longer than the scientific
+    // one, as std::to_chars chooses (layout); the rest (scientific) out of line.
+    const int n = last - lz, sci_len = n + (n > 1) + 4;
+    if (lz < point) {  // an integer
+      if (point - lz <= sci_len) {
+        std::memcpy(p, text + lz, 16);
+        return p + (point - lz);
+      }
+    } else if (point >= 0 && last - point + 2 <= sci_len) {
+      std::memcpy(p, "0.", 2);
+      std::memcpy(p + 2, text + point, 16);
+      return p + 2 + (last - point);
     }
     return layout_rare(p, s / pow10_u64[tz], K - tz);
   } else {
@@ -407,11 +431,32 @@ template <class = void>
 }  // namespace shortest
 #endif
 
-// Shortest round-trip form of a finite v; room for max_floating_chars<F> bytes at p. The short
-// decimals are formatted inline, the rest (Schubfach) out of line.
+// The shortest round-trip form of v when it is a short decimal (shortest::fast), else nullptr:
+// zero, subnormals, NaN and infinities, long forms. Room for max_floating_chars<F> bytes at p. A
+// caller that must refuse non-finite values may call this first and test finiteness only when it
+// returns nullptr: its range test already excludes them.
 template <class F>
-SINKFORGE_ALWAYS_INLINE char* put_floating(char* p, F v) noexcept {
-  static_assert(std::is_floating_point_v<F>);
+SINKFORGE_ALWAYS_INLINE char* put_short_floating(char* p, F v) noexcept {
+#if defined(SINKFORGE_SHORTEST_FAST)
+  if constexpr (std::numeric_limits<F>::is_iec559 && (std::is_same_v<F, float> || std::is_same_v<F, double>)) {
+    using bits = typename shortest::format<F>::bits;
+    constexpr int sign_shift = sizeof(bits) * 8 - 1;
+    const bits u = std::bit_cast<bits>(v);
+    *p = '-';  // kept only when negative
+    char* q = p + (u >> sign_shift);
+    std::uint64_t s;
+    int k;
+    if (SINKFORGE_LIKELY(shortest::fast<F>(u & ~(bits{1} << sign_shift), s, k))) return shortest::layout_scaled(q, s, k);
+  }
+#endif
+  (void)p;
+  (void)v;
+  return nullptr;
+}
+
+// The forms put_short_floating leaves (v finite): zero, and Schubfach out of line.
+template <class F>
+SINKFORGE_ALWAYS_INLINE char* put_long_floating(char* p, F v) noexcept {
 #if defined(SINKFORGE_SHORTEST_FAST)
   if constexpr (std::numeric_limits<F>::is_iec559 && (std::is_same_v<F, float> || std::is_same_v<F, double>)) {
     using bits = typename shortest::format<F>::bits;
@@ -424,13 +469,19 @@ SINKFORGE_ALWAYS_INLINE char* put_floating(char* p, F v) noexcept {
       *q = '0';
       return q + 1;
     }
-    std::uint64_t s;
-    int k;
-    if (SINKFORGE_LIKELY(shortest::fast<F>(u, s, k))) return shortest::layout_scaled(q, s, k);
     if constexpr (std::is_same_v<F, double>) return shortest::put_schubfach(q, u);
   }
 #endif
   return std::to_chars(p, p + max_floating_chars<F>, v).ptr;
+}
+
+// Shortest round-trip form of a finite v; room for max_floating_chars<F> bytes at p. The short
+// decimals are formatted inline, the rest (Schubfach) out of line.
+template <class F>
+SINKFORGE_ALWAYS_INLINE char* put_floating(char* p, F v) noexcept {
+  static_assert(std::is_floating_point_v<F>);
+  if (char* e = put_short_floating(p, v)) return e;
+  return put_long_floating(p, v);
 }
 
 }  // namespace sinkforge::inline v1::serialize::detail
