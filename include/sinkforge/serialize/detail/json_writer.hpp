@@ -1,9 +1,9 @@
 // The JSON encoder behind serialize::json and serialize::ndjson. One capacity check per record:
 // json_bound(v) is an upper bound of the bytes v can take (the fixed part folds to a constant at
 // compile time, strings count 6 bytes per input byte), and put_json then writes through a raw
-// pointer. Member keys with their quotes, colon and leading comma are compile-time constants;
-// strings are scanned 16 bytes at a time (SSE2, else 8 with SWAR) with a fast path for clean
-// ASCII; numbers use detail/numbers.hpp.
+// pointer. Member keys with their quotes, colon and leading comma (or the opening brace) are
+// compile-time constants copied in 16-byte blocks; strings are scanned 16 bytes at a time (SSE2,
+// else 8 with SWAR) with a fast path for clean ASCII; numbers use detail/numbers.hpp.
 #pragma once
 #include <array>
 #include <bit>
@@ -342,13 +342,14 @@ struct utf8_automaton {
   }
 };
 
-// Bytes that may be read from s.data() on: a std::string's buffer holds capacity() + 1 chars (the
-// terminator's place included), and its capacity is at least 15 (the small-string buffer), so 16
-// bytes from data() are always its own memory, whatever its length. Other strings: their size.
+// Bytes that may be read from s.data() on (a lower bound): a std::string's buffer holds
+// capacity() + 1 chars (the terminator's place included), and its capacity is at least 15 (the
+// small-string buffer), so 16 bytes from data() are always its own memory, whatever its length;
+// 16 is all the encoder asks, so it is not read from the string. Other strings: their size.
 template <class S>
 SINKFORGE_ALWAYS_INLINE std::size_t json_readable_bytes(const S& s) noexcept {
 #if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION)
-  if constexpr (std::is_same_v<S, std::string>) return s.capacity() + 1;
+  if constexpr (std::is_same_v<S, std::string>) return 16;
 #endif
   return s.size();
 }
@@ -447,11 +448,15 @@ inline bool write_json_string(byte_buffer& b, std::string_view s, invalid_utf8 r
 
 template <class Name>
 struct json_key;
-// `"name":` and `,"name":` as static arrays, built once per member at compile time.
+// `{"name":` (the first member's key opens the object) and `,"name":`, built once per member at
+// compile time. Each is padded with zeros to whole 16-byte blocks and copied as such: the bytes
+// past the key are overwritten by the value or stay in the record's slack (json_store_slack).
 template <char... Cs>
 struct json_key<boost::hana::string<Cs...>> {
-  static constexpr char first[] = {'"', Cs..., '"', ':'};
-  static constexpr char next[] = {',', '"', Cs..., '"', ':'};
+  static constexpr std::size_t size = sizeof...(Cs) + 4;
+  static constexpr std::size_t padded = (size + 15) / 16 * 16;
+  static constexpr std::array<char, padded> first = {'{', '"', Cs..., '"', ':'};
+  static constexpr std::array<char, padded> next = {',', '"', Cs..., '"', ':'};
 };
 
 template <class T>
@@ -495,7 +500,7 @@ constexpr std::size_t json_struct_fixed_bound() {
     using key = json_key<std::remove_cvref_t<decltype(boost::hana::first(pair))>>;
     using M = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const S&>()))>;
     constexpr std::size_t b = json_fixed_bound<M>();
-    n += sizeof(key::next) + b;
+    n += key::size + b;
     fixed = fixed && b != 0;
   });
   return fixed ? n : 0;
@@ -548,7 +553,7 @@ std::size_t json_bound(const T& v) {
     std::size_t n = 2;
     boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
       using key = json_key<std::remove_cvref_t<decltype(boost::hana::first(pair))>>;
-      n += sizeof(key::next) + json_bound(boost::hana::second(pair)(v));
+      n += key::size + json_bound(boost::hana::second(pair)(v));
     });
     return n;
   } else if constexpr (map_like<T>) {
@@ -631,13 +636,8 @@ SINKFORGE_ALWAYS_INLINE char* put_json_member(char* p, const S& v, const Pair& p
                                               encode_status& st) {
   using name = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
   using key = json_key<name>;
-  if constexpr (First) {
-    std::memcpy(p, key::first, sizeof(key::first));
-    p += sizeof(key::first);
-  } else {
-    std::memcpy(p, key::next, sizeof(key::next));
-    p += sizeof(key::next);
-  }
+  std::memcpy(p, (First ? key::first : key::next).data(), key::padded);
+  p += key::size;
   const auto& member = boost::hana::second(pair)(v);
   if constexpr (json_inline_scalar<std::remove_cvref_t<decltype(member)>>)
     return put_json_scalar<Fast>(p, member, name::c_str(), cx, st);
@@ -656,7 +656,7 @@ SINKFORGE_ALWAYS_INLINE char* put_json_members(char* p, const S& v, const json_c
 template <bool Fast, class S>
 SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_context& cx, encode_status& st) {
   constexpr std::size_t n = decltype(boost::hana::length(boost::hana::accessors<S>()))::value;
-  *p++ = '{';
+  if constexpr (n == 0) *p++ = '{';  // else the first key opens it
   p = put_json_members<Fast>(p, v, cx, st, std::make_index_sequence<n>{});
   *p++ = '}';
   return p;

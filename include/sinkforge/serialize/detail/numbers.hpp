@@ -407,15 +407,13 @@ template <class = void>
     const int kept = 32 - std::countl_zero(nonzero);  // of the 16, up to the last one that is not 0
     const int whole = 17 + e;                          // digits before the point, 1..16
     if (kept > whole - 1) {
-      const __m128i chars = _mm_add_epi8(d, _mm_set1_epi8('0'));
-      const u128 text = static_cast<std::uint64_t>(_mm_cvtsi128_si64(chars)) |
-                        static_cast<u128>(static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(chars, chars))))
-                            << 64;
-      const u128 tail = text >> (8 * (whole - 1));
+      char text[32];  // the 16 digits, read back at a byte offset (as in layout_scaled)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(text), _mm_add_epi8(d, _mm_set1_epi8('0')));
+      std::memset(text + 16, 0, 16);
       q[0] = static_cast<char>('0' + first);
-      std::memcpy(q + 1, &text, 16);
+      std::memcpy(q + 1, text, 16);
       q[whole] = '.';
-      std::memcpy(q + whole + 1, &tail, 16);
+      std::memcpy(q + whole + 1, text + whole - 1, 16);
       return q + 1 + kept + 1;
     }
   }
