@@ -290,7 +290,7 @@ TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly th
           std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
           bool ok_fast = true, ok_plain = true;
           fast.resize(static_cast<std::size_t>(
-              d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s)) - fast.data()));
+              d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s), true) - fast.data()));
           plain.resize(
               static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
           mismatches += ok_fast != ok_plain || (ok_plain && fast != plain);
@@ -319,16 +319,20 @@ TEST_CASE("short strings with several bytes to escape or check: the block path m
       if (s.size() + piece.size() > 15) break;
       s += piece;
     }
-    for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
-      std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
-      bool ok_fast = true, ok_plain = true;
-      fast.resize(static_cast<std::size_t>(
-          d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s)) - fast.data()));
-      plain.resize(static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
-      if (ok_fast != ok_plain || (ok_plain && fast != plain)) {
-        if (mismatches++ == 0) first_mismatch = plain + " vs " + fast;
+    // As a std::string member is written (its terminating NUL ends the clean test), and as any
+    // other string with 16 readable bytes.
+    for (bool terminated : {true, false})
+      for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+        std::string fast(s.size() * 6 + 2 + d::json_store_slack, '\0'), plain = fast;
+        bool ok_fast = true, ok_plain = true;
+        fast.resize(static_cast<std::size_t>(
+            d::put_json_string(fast.data(), s, rule, ok_fast, d::json_readable_bytes(s), terminated) - fast.data()));
+        plain.resize(
+            static_cast<std::size_t>(d::put_json_string_plain(plain.data(), s, rule, ok_plain) - plain.data()));
+        if (ok_fast != ok_plain || (ok_plain && fast != plain)) {
+          if (mismatches++ == 0) first_mismatch = plain + " vs " + fast;
+        }
       }
-    }
   }
   CHECK_MESSAGE(mismatches == 0, first_mismatch);
 }

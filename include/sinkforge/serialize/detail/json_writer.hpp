@@ -370,11 +370,12 @@ SINKFORGE_ALWAYS_INLINE bool whole_sequences(const char* s, const char* end, uns
 }
 
 // Writes `str` as a quoted JSON string at out, which has room for 6 * str.size() + 2 bytes and
-// json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on. Sets ok
-// to false (and stops) on invalid UTF-8 under invalid_utf8::reject. Clean strings are copied
-// inline; escapes and non-ASCII bytes are handled out of line.
+// json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on, and
+// `terminated` says that a NUL stands at str.data()[str.size()] (as in a std::string). Sets ok to
+// false (and stops) on invalid UTF-8 under invalid_utf8::reject. Clean strings are copied inline;
+// escapes and non-ASCII bytes are handled out of line.
 SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok,
-                                              std::size_t readable = 0) noexcept {
+                                              std::size_t readable = 0, bool terminated = false) noexcept {
   *out++ = '"';
   const char* s = str.data();
   const char* const end = s + str.size();
@@ -387,10 +388,18 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
                  (SINKFORGE_JSON_TAIL_BLOCK && (reinterpret_cast<std::uintptr_t>(s) & 4095) <= 4096 - 16))) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
-    const unsigned mask = json_special16(v) & ((1u << n) - 1);
+    const unsigned flagged = json_special16(v);
+    // A terminating NUL is flagged itself (a control byte): the string is clean when it is the
+    // first flagged byte, with no mask to build first. (The bit or-ed in only tells the compiler
+    // that some bit is set.)
+    if (terminated && SINKFORGE_LIKELY(static_cast<std::size_t>(std::countr_zero(flagged | 0x10000u)) == n)) {
+      out[n] = '"';
+      return out + n + 1;
+    }
+    const unsigned mask = flagged & ((1u << n) - 1);
     // Non-ASCII bytes but nothing to escape: if the UTF-8 is valid, the block stored is the text.
     const auto escapes = mask & ~static_cast<unsigned>(_mm_movemask_epi8(v));
-    if (SINKFORGE_LIKELY(mask == 0) || (escapes == 0 && whole_sequences(s, end, mask))) {
+    if ((!terminated && SINKFORGE_LIKELY(mask == 0)) || (escapes == 0 && whole_sequences(s, end, mask))) {
       out[n] = '"';
       return out + n + 1;
     }
@@ -455,8 +464,8 @@ template <char... Cs>
 struct json_key<boost::hana::string<Cs...>> {
   static constexpr std::size_t size = sizeof...(Cs) + 4;
   static constexpr std::size_t padded = (size + 15) / 16 * 16;
-  static constexpr std::array<char, padded> first = {'{', '"', Cs..., '"', ':'};
-  static constexpr std::array<char, padded> next = {',', '"', Cs..., '"', ':'};
+  static constexpr char first[padded] = {'{', '"', Cs..., '"', ':'};
+  static constexpr char next[padded] = {',', '"', Cs..., '"', ':'};
 };
 
 template <class T>
@@ -587,7 +596,7 @@ char* put_json(char* p, const T& v, const char* field, const json_context& cx, e
 
 template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
-                                            encode_status& st, std::size_t readable = 0);
+                                            encode_status& st, std::size_t readable = 0, bool terminated = false);
 
 // Members written in place inside the record's code rather than through a call per member.
 template <class T>
@@ -624,7 +633,7 @@ SINKFORGE_ALWAYS_INLINE char* put_json_scalar(char* p, const T& v, const char* f
     return p + text.size();
   } else {
     static_assert(string_like<T>);
-    return put_json_text<Fast>(p, v, field, cx, st, json_readable_bytes(v));
+    return put_json_text<Fast>(p, v, field, cx, st, json_readable_bytes(v), std::is_same_v<T, std::string>);
   }
 }
 
@@ -636,7 +645,8 @@ SINKFORGE_ALWAYS_INLINE char* put_json_member(char* p, const S& v, const Pair& p
                                               encode_status& st) {
   using name = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
   using key = json_key<name>;
-  std::memcpy(p, (First ? key::first : key::next).data(), key::padded);
+  if constexpr (First) std::memcpy(p, key::first, key::padded);
+  else std::memcpy(p, key::next, key::padded);
   p += key::size;
   const auto& member = boost::hana::second(pair)(v);
   if constexpr (json_inline_scalar<std::remove_cvref_t<decltype(member)>>)
@@ -664,9 +674,9 @@ SINKFORGE_ALWAYS_INLINE char* put_json_struct(char* p, const S& v, const json_co
 
 template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
-                                            encode_status& st, std::size_t readable) {
+                                            encode_status& st, std::size_t readable, bool terminated) {
   bool ok = true;
-  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok, readable);
+  if constexpr (Fast) p = put_json_string(p, s, cx.utf8, ok, readable, terminated);
   else p = put_json_string_plain(p, s, cx.utf8, ok);
   if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
   return p;

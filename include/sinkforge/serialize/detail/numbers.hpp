@@ -122,7 +122,7 @@ SINKFORGE_ALWAYS_INLINE char* put_uint(char* p, std::uint64_t v) noexcept {
     if (hi < 100000000) {  // 9 to 16 digits: all 16 at once, then shifted past the leading zeros
       const __m128i d = sixteen_digit_values(static_cast<std::uint32_t>(hi), lo);
       const auto lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())));
-      const int lz = std::countr_zero(~lead);  // < 8: hi != 0
+      const int lz = std::countr_zero(~lead | 0x10000u);  // < 8: hi != 0 (the bit only tells the compiler)
       const __m128i text = _mm_add_epi8(d, _mm_set1_epi8('0'));
       const auto a = static_cast<std::uint64_t>(_mm_cvtsi128_si64(text)) >> (8 * lz);
       const auto b = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(text, text)));
@@ -231,12 +231,20 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   // is just below log10(2)).
   const int K = ((fmt::limit_log2 - fmt::P + sh) * 1233) >> 12;
   const std::uint64_t p10 = pow10_u64[K];
-  const u128 x = static_cast<u128>(m) * p10;  // v * 10^K * 2^sh
+  // x = m * p10 = v * 10^K * 2^sh, in 64-bit halves (GCC keeps a 128-bit product here in memory).
+  std::uint64_t x_lo, x_hi;
+#if defined(__x86_64__) && defined(__GNUC__)
+  asm("mulq %3" : "=a"(x_lo), "=d"(x_hi) : "a"(m), "rm"(p10) : "cc");
+#else
+  const u128 x = static_cast<u128>(m) * p10;
+  x_lo = static_cast<std::uint64_t>(x);
+  x_hi = static_cast<std::uint64_t>(x >> 64);
+#endif
   const std::uint64_t half = std::uint64_t{1} << (sh - 1);
-  const u128 xr = x + half;
-  // xr >> sh from its halves: 3 <= sh <= 62, so neither shift needs the generic 128-bit one's
+  // xr = x + half and xr >> sh: 3 <= sh <= 62, so neither shift needs the generic 128-bit one's
   // test for a count of 64 or more.
-  const auto xr_lo = static_cast<std::uint64_t>(xr), xr_hi = static_cast<std::uint64_t>(xr >> 64);
+  const std::uint64_t xr_lo = x_lo + half;
+  const std::uint64_t xr_hi = x_hi + (xr_lo < half);
   const std::uint64_t s = (xr_hi << (64 - sh)) | (xr_lo >> sh);
   // Rounding interval of v, times 10^K * 4 * 2^sh: [(4m - d) p10, (4m + 2) p10], d = 1 just above a
   // power of two, else 2; a decimal exactly on a bound reads back as v only if m is even (ties to
