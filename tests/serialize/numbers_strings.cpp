@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfenv>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sinkforge/serialize/json.hpp>
 
@@ -167,6 +169,35 @@ TEST_CASE("floating point: every double, long mantissas included, is written as 
     check(m * scale);
   }
   CHECK_MESSAGE(mismatches == 0, first_mismatch);
+}
+
+TEST_CASE("floating point: the shortest form is the same in every rounding mode") {
+  // On x86-64 a short decimal is found with the hardware's own multiplication and division, whose
+  // rounding follows the current mode; the digits must not (std::to_chars' do not).
+  std::mt19937_64 rng(11);
+  std::vector<double> values;
+  for (int i = 0; i < test::random_cases(40000); ++i) {
+    double scale = 1;
+    for (int k = static_cast<int>(rng() % 20); k > 0; --k) scale *= 10;
+    const auto m = static_cast<double>(rng() % 100000000);
+    for (double v : {m / scale, m * scale, -(m / scale), std::nextafter(m / scale, 0.0),
+                     std::nextafter(m / scale, 1e300), std::bit_cast<double>(rng())})
+      if (d::is_finite(v)) values.push_back(v);
+  }
+  std::vector<std::string> expected;
+  for (double v : values) expected.push_back(reference(v));
+  const int saved = std::fegetround();
+  for (int mode : {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+    REQUIRE(std::fesetround(mode) == 0);
+    int mismatches = 0;
+    std::string first_mismatch;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::string got = mine(values[i]);
+      if (got != expected[i] && mismatches++ == 0) first_mismatch = got + " vs " + expected[i];
+    }
+    std::fesetround(saved);
+    CHECK_MESSAGE(mismatches == 0, "rounding mode ", mode, ": ", first_mismatch);
+  }
 }
 
 TEST_CASE("integers are written as std::to_chars writes them") {

@@ -260,6 +260,33 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   return inside;
 }
 
+#if defined(SINKFORGE_DIGITS_SSE2) && defined(__GNUC__)
+#define SINKFORGE_SHORTEST_FP 1
+// The same result as fast<double>, from the hardware's own rounding: s = v * 10^K rounded to an
+// integer in floating point (it may be off by one: the test then fails), and the decimal s * 10^-K
+// reads back as v exactly when s / 10^K, correctly rounded, is v: s < 2^50 and 10^K are exact
+// doubles, so one IEEE division rounds the very number a parser rounds, ties to even as it does.
+// The division is in assembly and its result compared as bits, so -ffast-math cannot rewrite the
+// test (into a multiplication by 1 / 10^K, say). Under a directed rounding mode the test passes
+// only when s * 10^-K is v itself (upward, s >= v * 10^K and the quotient rounds up; downward the
+// reverse), so the result is right in every mode. False also out of fast<double>'s range; a
+// value refused in range (s off by one, rarely) is written by Schubfach, with the same digits.
+inline constexpr double pow10_f64[18] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                         1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+SINKFORGE_ALWAYS_INLINE bool fast_fp(std::uint64_t u, std::uint64_t& s_out, int& k_out) noexcept {
+  const int sh = 1075 - static_cast<int>(u >> 52);
+  if (sh < 3 || sh > 62) return false;
+  const int K = ((50 - 53 + sh) * 1233) >> 12;  // as in fast<double>
+  const double p10 = pow10_f64[K];
+  const auto s = static_cast<std::uint64_t>(_mm_cvtsd_si64(_mm_set_sd(std::bit_cast<double>(u) * p10)));
+  double q = static_cast<double>(static_cast<std::int64_t>(s));
+  asm("divsd %1, %0" : "+x"(q) : "x"(p10));
+  s_out = s;
+  k_out = K;
+  return std::bit_cast<std::uint64_t>(q) == u;
+}
+#endif
+
 // The exact decimal digits of an integral double in [2^53, 2^75) (c * 2^q, 0 < q < 23).
 SINKFORGE_COLD inline char* exact_integer(char* p, std::uint64_t bits) noexcept {
   const std::uint64_t c = (bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
@@ -452,6 +479,12 @@ SINKFORGE_ALWAYS_INLINE char* put_short_floating(char* p, F v) noexcept {
     char* q = p + (u >> sign_shift);
     std::uint64_t s;
     int k;
+#if defined(SINKFORGE_SHORTEST_FP)
+    if constexpr (std::is_same_v<F, double>) {
+      if (SINKFORGE_LIKELY(shortest::fast_fp(u & ~(bits{1} << sign_shift), s, k))) return shortest::layout_scaled(q, s, k);
+      return nullptr;
+    }
+#endif
     if (SINKFORGE_LIKELY(shortest::fast<F>(u & ~(bits{1} << sign_shift), s, k))) return shortest::layout_scaled(q, s, k);
   }
 #endif
