@@ -46,10 +46,14 @@ class byte_records {
   const framing& frame() const noexcept { return frame_; }
 
   // Appends one record written by `encode(byte_buffer&) -> encode_status`; on failure nothing stays.
-  template <class Encode>
+  // Unseparated: the caller knows that its framing has no separator (ndjson, csv, raw), which
+  // spares the test per record.
+  template <bool Unseparated = false, class Encode>
   encode_status append_record(Encode&& encode) {
     const std::size_t mark = buf_.size();
-    if (!frame_.separator.empty() && !ends_.empty()) buf_.append(frame_.separator);
+    if constexpr (!Unseparated) {
+      if (!frame_.separator.empty() && !ends_.empty()) buf_.append(frame_.separator);
+    }
     encode_status st = static_cast<Encode&&>(encode)(buf_);
     if (SINKFORGE_UNLIKELY(!st)) {
       buf_.truncate(mark);

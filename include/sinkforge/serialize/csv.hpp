@@ -212,7 +212,7 @@ struct csv {
     }
     const bool in_order = names == columns;
     const bool alone = columns.size() == 1;
-    return p.append_record([&](byte_buffer& b) {
+    return p.append_record<true>([&](byte_buffer& b) {  // framing{}: no separator
       encode_status st{};
       for (std::size_t c = 0; c < columns.size() && st; ++c) {
         if (c) b.push_back(delimiter);
@@ -246,7 +246,7 @@ struct csv {
     requires(can_encode<T> && !dynamic::is_record<T>)
   encode_status append(byte_records& p, const T& record) const {
     constexpr bool alone = reflect::member_count<T>() == 1;
-    return p.append_record([&](byte_buffer& b) {
+    return p.append_record<true>([&](byte_buffer& b) {  // framing{}: no separator
       encode_status st{};
       bool first = true;
       reflect::for_each_member(record, [&](auto name, const auto& member) {

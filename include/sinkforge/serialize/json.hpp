@@ -44,7 +44,8 @@ struct ndjson {
     requires(can_encode<T>)
   encode_status append(byte_records& p, const T& record) const {
     const detail::json_context cx{utf8, false};
-    return p.append_record([&](byte_buffer& b) { return detail::write_json(b, record, "", cx, '\n'); });
+    return p.append_record<frame.separator.empty()>(
+        [&](byte_buffer& b) { return detail::write_json(b, record, "", cx, '\n'); });
   }
 };
 

@@ -36,7 +36,7 @@ struct raw {
   template <class T>
     requires(can_encode<T>)
   encode_status append(byte_records& p, const T& record) const {
-    return p.append_record([&](byte_buffer& b) {
+    return p.append_record<true>([&](byte_buffer& b) {  // framing{}: no separator
       b.append(reinterpret_cast<const char*>(std::ranges::data(record)), std::ranges::size(record));
       b.append(delimiter);
       return encode_status{};

@@ -583,7 +583,7 @@ std::size_t json_bound(const T& v) {
 
 // The first failure of a record is the one reported; later members are still written (within
 // their bound) and the record is discarded.
-SINKFORGE_COLD inline void json_fail(encode_status& st, encode_errc code, const char* field) noexcept {
+SINKFORGE_ALWAYS_INLINE void json_fail(encode_status& st, encode_errc code, const char* field) noexcept {
   if (st) st = {code, field};
 }
 
