@@ -171,6 +171,34 @@ TEST_CASE("floating point: every double, long mantissas included, is written as 
   CHECK_MESSAGE(mismatches == 0, first_mismatch);
 }
 
+TEST_CASE("floating point: numbers with up to 3 decimals, the 8-digit path, are written as std::to_chars writes them") {
+  // [0.001, 100000) with at most 3 decimals takes its own path (one 8-digit block); its edges,
+  // every value of the first 200,000 thousandths, random ones up to 10^8 thousandths, their
+  // neighbours one ulp away (not short: the other paths), hundredths and ten-thousandths.
+  int mismatches = 0;
+  std::string first_mismatch;
+  const auto check = [&](double v) {
+    for (double x : {v, -v}) {
+      if (mine(x) != reference(x) && mismatches++ == 0) first_mismatch = mine(x) + " vs " + reference(x);
+    }
+  };
+  for (double v : {0.001, std::nextafter(0.001, 0.0), 0.0015, 0.0005, 0.01, 0.1, 1.0, 10000.0, 99999.999,
+                   std::nextafter(100000.0, 0.0), 100000.0, 99999.9995, 12345.678, 0.999, 1.999})
+    check(v);
+  const auto thousandths = [&](std::int64_t n) {
+    const double v = static_cast<double>(n) / 1000.0;
+    check(v);
+    check(std::nextafter(v, 0.0));
+    check(std::nextafter(v, 1e9));
+    check(static_cast<double>(n) / 100.0);
+    check(static_cast<double>(n) / 10000.0);
+  };
+  for (std::int64_t n = 1; n < test::random_cases(200000); ++n) thousandths(n);
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < test::random_cases(200000); ++i) thousandths(static_cast<std::int64_t>(rng() % 100000000));
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
+}
+
 TEST_CASE("floating point: the shortest form is the same in every rounding mode") {
   // On x86-64 a short decimal is found with the hardware's own multiplication and division, whose
   // rounding follows the current mode; the digits must not (std::to_chars' do not).

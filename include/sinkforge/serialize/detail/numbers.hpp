@@ -285,6 +285,38 @@ SINKFORGE_ALWAYS_INLINE bool fast_fp(std::uint64_t u, std::uint64_t& s_out, int&
   k_out = K;
   return std::bit_cast<std::uint64_t>(q) == u;
 }
+
+// Values in [0.001, 100000) with at most 3 decimals (prices, rates, measures), the commonest short
+// decimals, written from one 8-digit block instead of the 16 digits of layout_scaled: s = v * 1000
+// rounded, verified as in fast_fp (at this scale v's rounding interval is narrower than one unit,
+// so s is the only candidate, and a decimal with at most 3 decimals has fewer digits than any
+// with more). In that range std::to_chars writes the fixed form ("0.001" ties with "1e-03" and
+// fixed wins). Its digits: 5 before the point, 3 after, leading zeros dropped down to one integer
+// digit, trailing fraction zeros dropped (the point too when none is left). Null otherwise.
+SINKFORGE_ALWAYS_INLINE char* put_few_decimals(char* p, std::uint64_t u) noexcept {
+  constexpr std::uint64_t lo = 0x3F50624DD2F1A9FCull;  // bits of 0.001
+  constexpr std::uint64_t hi = 0x40F86A0000000000ull;  // bits of 100000.0
+  static_assert(std::bit_cast<std::uint64_t>(0.001) == lo && std::bit_cast<std::uint64_t>(100000.0) == hi);
+  if (u - lo >= hi - lo) return nullptr;  // positive doubles order as their bits
+  const auto s = static_cast<std::uint64_t>(_mm_cvtsd_si64(_mm_set_sd(std::bit_cast<double>(u) * 1000.0)));
+  double q = static_cast<double>(static_cast<std::int64_t>(s));
+  const double scale = 1000.0;
+  asm("divsd %1, %0" : "+x"(q) : "x"(scale));
+  if (std::bit_cast<std::uint64_t>(q) != u) return nullptr;
+  // s < 10^8: its 8 digits, the first in the lowest byte.
+  const std::uint64_t values = eight_digit_values(static_cast<std::uint32_t>(s));
+  const std::uint64_t nonzero = (values + 0x7F7F7F7F7F7F7F7Full) & 0x8080808080808080ull;  // s != 0
+  const int lz = std::countr_zero(nonzero) >> 3, tz = std::countl_zero(nonzero) >> 3;
+  const int dropped = lz < 4 ? lz : 4;      // leading zeros not written: one integer digit stays
+  const int whole = 5 - dropped;             // integer digits
+  const int fraction = tz < 3 ? 3 - tz : 0;  // fraction digits written
+  const std::uint64_t text = values + 0x3030303030303030ull;
+  const std::uint64_t head = text >> (8 * dropped);
+  const auto point = static_cast<std::uint32_t>('.' | ((text >> 40) << 8));  // '.' and the 3 fraction digits
+  std::memcpy(p, &head, 8);
+  std::memcpy(p + whole, &point, 4);
+  return p + whole + (fraction != 0) + fraction;
+}
 #endif
 
 // The exact decimal digits of an integral double in [2^53, 2^75) (c * 2^q, 0 < q < 23).
@@ -481,7 +513,9 @@ SINKFORGE_ALWAYS_INLINE char* put_short_floating(char* p, F v) noexcept {
     int k;
 #if defined(SINKFORGE_SHORTEST_FP)
     if constexpr (std::is_same_v<F, double>) {
-      if (SINKFORGE_LIKELY(shortest::fast_fp(u & ~(bits{1} << sign_shift), s, k))) return shortest::layout_scaled(q, s, k);
+      const bits magnitude = u & ~(bits{1} << sign_shift);
+      if (char* e = shortest::put_few_decimals(q, magnitude)) return e;
+      if (SINKFORGE_LIKELY(shortest::fast_fp(magnitude, s, k))) return shortest::layout_scaled(q, s, k);
       return nullptr;
     }
 #endif
