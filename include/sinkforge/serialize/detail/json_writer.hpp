@@ -216,36 +216,44 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
   return s != end;
 }
 
+// One byte that needs work at s (before end): its escape, or the UTF-8 sequence it starts, or
+// U+FFFD for a broken one. Returns how many input bytes it took; 0 under invalid_utf8::reject for
+// a broken sequence (ok is then false).
+SINKFORGE_ALWAYS_INLINE std::size_t put_json_special(char*& out, const char* s, const char* end, invalid_utf8 rule,
+                                                     bool& ok) noexcept {
+  const auto c = static_cast<unsigned char>(*s);
+  if (c < 0x80) {
+    const json_escape_seq& e = json_escapes[c];
+    std::memcpy(out, e.text, 6);
+    out += e.len;
+    return 1;
+  }
+  std::size_t consumed = 0;
+  const std::size_t n = utf8_sequence(reinterpret_cast<const unsigned char*>(s),
+                                      reinterpret_cast<const unsigned char*>(end), consumed);
+  if (SINKFORGE_LIKELY(n != 0)) {
+    // n is 2..4: two overlapping 2-byte copies, without a variable-length memcpy call.
+    std::memcpy(out, s, 2);
+    std::memcpy(out + n - 2, s + n - 2, 2);
+    out += n;
+    return n;
+  }
+  if (rule == invalid_utf8::reject) {
+    ok = false;
+    return 0;
+  }
+  std::memcpy(out, replacement_char, 3);
+  out += 3;
+  return consumed;
+}
+
 // The bytes from s on, where a byte that needs work stands, and the closing quote.
 [[gnu::noinline]] inline char* put_json_string_rest(char* out, const char* s, const char* end, invalid_utf8 rule,
                                                    bool& ok) noexcept {
   do {
-    const auto c = static_cast<unsigned char>(*s);
-    if (c < 0x80) {
-      const json_escape_seq& e = json_escapes[c];
-      std::memcpy(out, e.text, 6);
-      out += e.len;
-      ++s;
-    } else {
-      std::size_t consumed = 0;
-      const auto* u = reinterpret_cast<const unsigned char*>(s);
-      const std::size_t n = utf8_sequence(u, reinterpret_cast<const unsigned char*>(end), consumed);
-      if (SINKFORGE_LIKELY(n != 0)) {
-        // n is 2..4: two overlapping 2-byte copies, without a variable-length memcpy call.
-        std::memcpy(out, s, 2);
-        std::memcpy(out + n - 2, s + n - 2, 2);
-        out += n;
-        s += n;
-      } else {
-        if (rule == invalid_utf8::reject) {
-          ok = false;
-          break;
-        }
-        std::memcpy(out, replacement_char, 3);
-        out += 3;
-        s += consumed;
-      }
-    }
+    const std::size_t took = put_json_special(out, s, end, rule, ok);
+    if (took == 0) return out;
+    s += took;
   } while (json_copy_clean(out, s, end, s));
   *out++ = '"';
   return out;
@@ -261,34 +269,12 @@ SINKFORGE_ALWAYS_INLINE bool json_copy_clean(char*& out, const char*& s, const c
   alignas(16) char block[32];
   _mm_store_si128(reinterpret_cast<__m128i*>(block), v);
   _mm_store_si128(reinterpret_cast<__m128i*>(block + 16), _mm_setzero_si128());
-  const auto* u = reinterpret_cast<const unsigned char*>(s);
   unsigned i = static_cast<unsigned>(std::countr_zero(mask));
   out += i;
   for (;;) {
-    const unsigned char c = u[i];
-    if (c < 0x80) {
-      const json_escape_seq& e = json_escapes[c];
-      std::memcpy(out, e.text, 6);
-      out += e.len;
-      ++i;
-    } else {
-      std::size_t consumed = 0;
-      const std::size_t len = utf8_sequence(u + i, u + n, consumed);
-      if (SINKFORGE_LIKELY(len != 0)) {
-        std::memcpy(out, s + i, 2);  // 2..4 bytes: two overlapping 2-byte copies
-        std::memcpy(out + len - 2, s + i + len - 2, 2);
-        out += len;
-        i += static_cast<unsigned>(len);
-      } else {
-        if (rule == invalid_utf8::reject) {
-          ok = false;
-          return out;
-        }
-        std::memcpy(out, replacement_char, 3);
-        out += 3;
-        i += static_cast<unsigned>(consumed);
-      }
-    }
+    const std::size_t took = put_json_special(out, s + i, s + n, rule, ok);
+    if (took == 0) return out;
+    i += static_cast<unsigned>(took);
     mask &= ~0u << i;  // i <= 16
     if (mask == 0) break;
     const auto j = static_cast<unsigned>(std::countr_zero(mask));
