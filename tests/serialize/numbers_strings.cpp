@@ -211,6 +211,32 @@ TEST_CASE("floating point: numbers with up to 3 decimals, the 8-digit path, are 
   CHECK_MESSAGE(mismatches == 0, first_mismatch);
 }
 
+TEST_CASE("floating point: the exact integer test for short decimals, used off x86-64, agrees with std::to_chars") {
+  // On x86-64 doubles take the floating-point test (fast_fp); other targets take shortest::fast,
+  // tested here directly so that it stays tested where the suite runs.
+  std::mt19937_64 rng(17);
+  int mismatches = 0, taken = 0, values = 0;
+  std::string first_mismatch;
+  for (int i = 0; i < test::random_cases(200000); ++i) {
+    double scale = 1;
+    for (int k = static_cast<int>(rng() % 20); k > 0; --k) scale *= 10;
+    const auto m = static_cast<double>(rng() % 100000000);
+    for (double v : {m / scale, std::nextafter(m / scale, 1e300), std::bit_cast<double>(rng() >> 1)}) {
+      if (!d::is_finite(v) || v <= 0) continue;
+      ++values;
+      std::uint64_t s = 0;
+      int k = 0;
+      if (!d::shortest::fast<double>(std::bit_cast<std::uint64_t>(v), s, k)) continue;
+      ++taken;
+      char buf[64];
+      const std::string got(buf, d::shortest::layout_scaled(buf, s, k));
+      if (got != reference(v) && mismatches++ == 0) first_mismatch = got + " vs " + reference(v);
+    }
+  }
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
+  CHECK(taken > values / 10);  // the short decimals in its range among them (about 1 in 6)
+}
+
 TEST_CASE("floating point: the shortest form is the same in every rounding mode") {
   // On x86-64 a short decimal is found with the hardware's own multiplication and division, whose
   // rounding follows the current mode; the digits must not (std::to_chars' do not).

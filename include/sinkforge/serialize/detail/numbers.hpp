@@ -231,20 +231,12 @@ inline bool fast(typename format<F>::bits u, std::uint64_t& s_out, int& k_out) n
   // is just below log10(2)).
   const int K = ((fmt::limit_log2 - fmt::P + sh) * 1233) >> 12;
   const std::uint64_t p10 = pow10_u64[K];
-  // x = m * p10 = v * 10^K * 2^sh, in 64-bit halves (GCC keeps a 128-bit product here in memory).
-  std::uint64_t x_lo, x_hi;
-#if defined(__x86_64__) && defined(__GNUC__)
-  asm("mulq %3" : "=a"(x_lo), "=d"(x_hi) : "a"(m), "rm"(p10) : "cc");
-#else
-  const u128 x = static_cast<u128>(m) * p10;
-  x_lo = static_cast<std::uint64_t>(x);
-  x_hi = static_cast<std::uint64_t>(x >> 64);
-#endif
+  const u128 x = static_cast<u128>(m) * p10;  // v * 10^K * 2^sh
   const std::uint64_t half = std::uint64_t{1} << (sh - 1);
   // xr = x + half and xr >> sh: 3 <= sh <= 62, so neither shift needs the generic 128-bit one's
   // test for a count of 64 or more.
-  const std::uint64_t xr_lo = x_lo + half;
-  const std::uint64_t xr_hi = x_hi + (xr_lo < half);
+  const std::uint64_t xr_lo = static_cast<std::uint64_t>(x) + half;
+  const std::uint64_t xr_hi = static_cast<std::uint64_t>(x >> 64) + (xr_lo < half);
   const std::uint64_t s = (xr_hi << (64 - sh)) | (xr_lo >> sh);
   // Rounding interval of v, times 10^K * 4 * 2^sh: [(4m - d) p10, (4m + 2) p10], d = 1 just above a
   // power of two, else 2; a decimal exactly on a bound reads back as v only if m is even (ties to
