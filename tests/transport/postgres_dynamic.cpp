@@ -231,7 +231,6 @@ TEST_CASE("postgres dynamic::record: a column's type changed under the sink is r
   pg_test::client pg;
   const std::string t = pg_test::unique("dyn_retyped");
   const auto shape = dyn::make_shape({"id", "n", "x"});
-  std::vector<sf::failed_record> dead;
   collected c;
   auto sink = sf::make_sink<dyn::record>(table_named(t), sf::batch::max_records{10},
                                          sf::retry::fixed{.max_attempts = 3, .delay = 1ms}, c.policy());
