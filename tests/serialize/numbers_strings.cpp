@@ -396,6 +396,59 @@ TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly th
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("non-ASCII short strings: the block-wide UTF-8 check agrees with the byte loop") {
+  // A string under 16 bytes with non-ASCII bytes but nothing to escape is checked from byte-class
+  // masks of its block; a string it does not accept goes to the sequence-by-sequence check. So
+  // what must not happen is acceptance of a broken string: every pair of bytes >= 0x80 at every
+  // position, every lead byte with boundary values after it, ending at the last byte of the block
+  // or earlier, and random mixes of valid and broken sequences.
+  int mismatches = 0;
+  std::string first_mismatch;
+  const auto check = [&](const std::string& s) {
+    for (bool terminated : {true, false})
+      for (auto rule : {sf::serialize::invalid_utf8::replace, sf::serialize::invalid_utf8::reject}) {
+        const std::string diff = block_path_matches(s, rule, terminated);
+        if (!diff.empty() && mismatches++ == 0) first_mismatch = diff;
+      }
+  };
+  for (int lead = 0x80; lead <= 0xFF; ++lead)
+    for (int next = 0x80; next <= 0xFF; ++next)
+      for (std::size_t at : {0, 1, 6, 13}) {
+        std::string s(at, 'a');
+        s += static_cast<char>(lead);
+        s += static_cast<char>(next);
+        check(s);
+      }
+  static constexpr unsigned char edges[] = {0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2,
+                                            0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xFF, 'b'};
+  for (int lead = 0xC0; lead <= 0xFF; ++lead)
+    for (unsigned char b : edges)
+      for (unsigned char c : edges)
+        for (std::size_t at : {0, 5, 12}) {
+          std::string s(at, 'a');
+          s += static_cast<char>(lead);
+          s += static_cast<char>(b);
+          s += static_cast<char>(c);
+          check(s);
+        }
+  static constexpr std::string_view pieces[] = {"a", "\xC3\xA9", "\xDF\xBF", "\xC2\x80", "\xE5\x8C\x97", "\xE1\x80\x80",
+                                                "\xEF\xBF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xF0\x9F\x98\x80",
+                                                "\xC3", "\xE5\x8C", "\x80", "\xBF", "\xFF", "\xC1\xBF",
+                                                "\xE0\x9F\xBF", "\xED\xA0\x80", "\xF4\x90\x80\x80"};
+  std::mt19937_64 rng(16);
+  for (int i = 0; i < test::random_cases(100000); ++i) {
+    std::string s;
+    const std::size_t target = 1 + rng() % 15;
+    while (s.size() < target) {
+      const std::string_view piece = pieces[rng() % std::size(pieces)];
+      if (s.size() + piece.size() > 15) break;
+      s += piece;
+    }
+    check(s);
+  }
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
+}
+
 TEST_CASE("short strings with several bytes to escape or check: the block path matches the byte loop") {
   // Strings under 16 bytes are held as one block; after the first byte that needs work, the clean
   // runs between the others are copied from that block. Random mixes of escapes, valid and

@@ -247,16 +247,25 @@ SINKFORGE_ALWAYS_INLINE std::size_t put_json_special(char*& out, const char* s, 
   return consumed;
 }
 
+// Where the out-of-line string steps stopped, and whether the string was valid. Returned in two
+// registers: a `bool&` argument would keep the caller's flag, and with it the output pointer, in
+// memory on the fast path too.
+struct json_string_end {
+  char* out;
+  bool ok;
+};
+
 // The bytes from s on, where a byte that needs work stands, and the closing quote.
-[[gnu::noinline]] inline char* put_json_string_rest(char* out, const char* s, const char* end, invalid_utf8 rule,
-                                                   bool& ok) noexcept {
+[[gnu::noinline]] inline json_string_end put_json_string_rest(char* out, const char* s, const char* end,
+                                                              invalid_utf8 rule) noexcept {
+  bool ok = true;
   do {
     const std::size_t took = put_json_special(out, s, end, rule, ok);
-    if (took == 0) return out;
+    if (took == 0) return {out, false};
     s += took;
   } while (json_copy_clean(out, s, end, s));
   *out++ = '"';
-  return out;
+  return {out, true};
 }
 
 #if defined(__SSE2__)
@@ -264,8 +273,9 @@ SINKFORGE_ALWAYS_INLINE std::size_t put_json_special(char*& out, const char* s, 
 // already holds the block's bytes before the first flagged one. The clean runs between flagged
 // bytes are copied from the block (put in a buffer and read at byte offsets) rather than
 // scanned again.
-[[gnu::noinline]] inline char* put_json_short_string_rest(char* out, const char* s, unsigned n, __m128i v,
-                                                         unsigned mask, invalid_utf8 rule, bool& ok) noexcept {
+[[gnu::noinline]] inline json_string_end put_json_short_string_rest(char* out, const char* s, unsigned n, __m128i v,
+                                                                   unsigned mask, invalid_utf8 rule) noexcept {
+  bool ok = true;
   alignas(16) char block[32];
   _mm_store_si128(reinterpret_cast<__m128i*>(block), v);
   _mm_store_si128(reinterpret_cast<__m128i*>(block + 16), _mm_setzero_si128());
@@ -273,7 +283,7 @@ SINKFORGE_ALWAYS_INLINE std::size_t put_json_special(char*& out, const char* s, 
   out += i;
   for (;;) {
     const std::size_t took = put_json_special(out, s + i, s + n, rule, ok);
-    if (took == 0) return out;
+    if (took == 0) return {out, false};
     i += static_cast<unsigned>(took);
     mask &= ~0u << i;  // i <= 16
     if (mask == 0) break;
@@ -285,7 +295,7 @@ SINKFORGE_ALWAYS_INLINE std::size_t put_json_special(char*& out, const char* s, 
   std::memcpy(out, block + i, 16);
   out += n - i;
   *out++ = '"';
-  return out;
+  return {out, true};
 }
 #endif
 
@@ -355,14 +365,43 @@ SINKFORGE_ALWAYS_INLINE bool whole_sequences(const char* s, const char* end, uns
   return true;
 }
 
-// Writes `str` as a quoted JSON string at out, which has room for 6 * str.size() + 2 bytes and
-// json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on, and
+#if defined(__SSE2__)
+// Whether the first n bytes of the block v, whose non-ASCII bytes are the bits of `high`, are
+// whole UTF-8 sequences of 2 or 3 bytes, decided from byte-class masks at once rather than a
+// sequence at a time. Only the leads whose second byte accepts any continuation byte are taken
+// (C2-DF, E1-EC, EE-EF: Latin, Greek, Cyrillic, CJK, ...); with any other byte above 0x7F
+// (E0, ED and 4-byte leads, or invalid bytes) the answer is left to whole_sequences.
+SINKFORGE_ALWAYS_INLINE bool whole_short_sequences(__m128i v, unsigned n, unsigned high, const char* s,
+                                                   const char* end) noexcept {
+  // Signed bytes: 80-BF are -128..-65, C2-DF are -62..-33, E0-EF are -32..-17.
+  const auto below = [&](int x) { return _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(x))); };
+  const __m128i under_c2 = below(-62), under_e0 = below(-32), under_f0 = below(-16);
+  const unsigned continuation = static_cast<unsigned>(_mm_movemask_epi8(below(-64)));
+  const unsigned lead2 = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(under_c2, under_e0)));
+  const unsigned lead3 = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(under_e0, under_f0)));
+  const unsigned narrow = static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xE0))),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xED))))));
+  const unsigned in_string = (1u << n) - 1;
+  // Each lead claims the continuation bytes right after it; they must be exactly the
+  // continuation bytes of the string: none past its end, none unclaimed, and no lead where a
+  // continuation byte is due (a lead is not a continuation byte, so that fails the equality).
+  const unsigned claimed = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
+  if (SINKFORGE_LIKELY((narrow & in_string) == 0 && ((lead2 | lead3 | continuation) & in_string) == high &&
+                       claimed == (continuation & in_string)))
+    return true;
+  return whole_sequences(s, end, high);
+}
+#endif
+
+// Writes the contents of `str` as a JSON string and its closing quote at out, the opening quote
+// being written already (a member's key constant ends in it). out has room for 6 * str.size() + 1
+// bytes and json_store_slack more; `readable` bytes (>= str.size()) may be read from str.data() on, and
 // `terminated` says that a NUL stands at str.data()[str.size()] (as in a std::string). Sets ok to
 // false (and stops) on invalid UTF-8 under invalid_utf8::reject. Clean strings are copied inline;
 // escapes and non-ASCII bytes are handled out of line.
-SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok,
-                                              std::size_t readable = 0, bool terminated = false) noexcept {
-  *out++ = '"';
+SINKFORGE_ALWAYS_INLINE char* put_json_string_after_quote(char* out, std::string_view str, invalid_utf8 rule, bool& ok,
+                                                          std::size_t readable = 0, bool terminated = false) noexcept {
   const char* s = str.data();
   const char* const end = s + str.size();
 #if defined(__SSE2__)
@@ -385,16 +424,42 @@ SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, i
     const unsigned mask = flagged & ((1u << n) - 1);
     // Non-ASCII bytes but nothing to escape: if the UTF-8 is valid, the block stored is the text.
     const auto escapes = mask & ~static_cast<unsigned>(_mm_movemask_epi8(v));
-    if ((!terminated && SINKFORGE_LIKELY(mask == 0)) || (escapes == 0 && whole_sequences(s, end, mask))) {
+    if ((!terminated && SINKFORGE_LIKELY(mask == 0)) ||
+        (escapes == 0 && whole_short_sequences(v, static_cast<unsigned>(n), mask, s, end))) {
       out[n] = '"';
       return out + n + 1;
     }
-    return put_json_short_string_rest(out, s, static_cast<unsigned>(n), v, mask, rule, ok);
+    if (escapes == mask && (mask & (mask - 1)) == 0) {  // one byte to escape (O"Brien), nothing to check
+      const auto j = static_cast<unsigned>(std::countr_zero(mask));
+      const json_escape_seq& e = json_escapes[static_cast<unsigned char>(s[j])];
+      alignas(16) char block[32];  // the bytes after it, read back from the block at an offset
+      _mm_store_si128(reinterpret_cast<__m128i*>(block), v);
+      _mm_store_si128(reinterpret_cast<__m128i*>(block + 16), _mm_setzero_si128());
+      std::memcpy(out + j, e.text, 6);
+      std::memcpy(out + j + e.len, block + j + 1, 16);
+      out[n - 1 + e.len] = '"';
+      return out + n + e.len;
+    }
+    const json_string_end r = put_json_short_string_rest(out, s, static_cast<unsigned>(n), v, mask, rule);
+    ok = ok && r.ok;
+    return r.out;
   }
 #endif
-  if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) return put_json_string_rest(out, s, end, rule, ok);
+  if (SINKFORGE_UNLIKELY(json_copy_clean(out, s, end, s))) {
+    const json_string_end r = put_json_string_rest(out, s, end, rule);
+    ok = ok && r.ok;
+    return r.out;
+  }
   *out++ = '"';
   return out;
+}
+
+// Writes `str` as a quoted JSON string at out, which has room for 6 * str.size() + 2 bytes and
+// json_store_slack more (see put_json_string_after_quote).
+SINKFORGE_ALWAYS_INLINE char* put_json_string(char* out, std::string_view str, invalid_utf8 rule, bool& ok,
+                                              std::size_t readable = 0, bool terminated = false) noexcept {
+  *out = '"';
+  return put_json_string_after_quote(out + 1, str, rule, ok, readable, terminated);
 }
 
 // The same output as put_json_string, one byte at a time (diagnostic renderings).
@@ -446,12 +511,16 @@ struct json_key;
 // `{"name":` (the first member's key opens the object) and `,"name":`, built once per member at
 // compile time. Each is padded with zeros to whole 16-byte blocks and copied as such: the bytes
 // past the key are overwritten by the value or stay in the record's slack (json_store_slack).
+// Before a string member the key ends in the string's opening quote as well (`quoted`, one byte
+// longer): one store fewer per string.
 template <char... Cs>
 struct json_key<boost::hana::string<Cs...>> {
   static constexpr std::size_t size = sizeof...(Cs) + 4;
-  static constexpr std::size_t padded = (size + 15) / 16 * 16;
+  static constexpr std::size_t padded = (size + 1 + 15) / 16 * 16;  // room for the quote too
   static constexpr char first[padded] = {'{', '"', Cs..., '"', ':'};
   static constexpr char next[padded] = {',', '"', Cs..., '"', ':'};
+  static constexpr char first_quoted[padded] = {'{', '"', Cs..., '"', ':', '"'};
+  static constexpr char next_quoted[padded] = {',', '"', Cs..., '"', ':', '"'};
 };
 
 template <class T>
@@ -584,6 +653,16 @@ template <bool Fast>
 SINKFORGE_ALWAYS_INLINE char* put_json_text(char* p, std::string_view s, const char* field, const json_context& cx,
                                             encode_status& st, std::size_t readable = 0, bool terminated = false);
 
+// The fast encoder's string after its opening quote (written with the member's key).
+SINKFORGE_ALWAYS_INLINE char* put_json_text_after_quote(char* p, std::string_view s, const char* field,
+                                                        const json_context& cx, encode_status& st, std::size_t readable,
+                                                        bool terminated) {
+  bool ok = true;
+  p = put_json_string_after_quote(p, s, cx.utf8, ok, readable, terminated);
+  if (SINKFORGE_UNLIKELY(!ok)) json_fail(st, encode_errc::invalid_utf8, field);
+  return p;
+}
+
 // Members written in place inside the record's code rather than through a call per member.
 template <class T>
 inline constexpr bool json_inline_scalar =
@@ -631,11 +710,18 @@ SINKFORGE_ALWAYS_INLINE char* put_json_member(char* p, const S& v, const Pair& p
                                               encode_status& st) {
   using name = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
   using key = json_key<name>;
+  const auto& member = boost::hana::second(pair)(v);
+  using M = std::remove_cvref_t<decltype(member)>;
+  if constexpr (Fast && reflect::string_like<M>) {
+    if constexpr (First) std::memcpy(p, key::first_quoted, key::padded);
+    else std::memcpy(p, key::next_quoted, key::padded);
+    return put_json_text_after_quote(p + key::size + 1, member, name::c_str(), cx, st, json_readable_bytes(member),
+                                     std::is_same_v<M, std::string>);
+  }
   if constexpr (First) std::memcpy(p, key::first, key::padded);
   else std::memcpy(p, key::next, key::padded);
   p += key::size;
-  const auto& member = boost::hana::second(pair)(v);
-  if constexpr (json_inline_scalar<std::remove_cvref_t<decltype(member)>>)
+  if constexpr (json_inline_scalar<M>)
     return put_json_scalar<Fast>(p, member, name::c_str(), cx, st);
   else
     return put_json<Fast>(p, member, name::c_str(), cx, st);

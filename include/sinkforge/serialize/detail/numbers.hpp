@@ -477,6 +477,9 @@ template <class = void>
     }
   }
 #endif
+  // Up to 16 digits, in fixed notation or close to it (3.3333333333333335, 0.1234567890123456):
+  // the digit-buffer layout of the short decimals, which counts trailing zeros instead of dividing.
+  if (s < 10000000000000000ull && e <= 0 && e >= -17) return layout_scaled(q, s, -e);
   const int z = strip_zeros<true>(s);
   e += z;
   // An integer above 2^53 in fixed notation: std::to_chars writes its exact digits, as printf
