@@ -396,6 +396,26 @@ TEST_CASE("short strings with non-ASCII bytes: the block path accepts exactly th
   CHECK(mismatches == 0);
 }
 
+TEST_CASE("short strings with one byte to escape: every byte, at every position, at every length") {
+  // The commonest escaped strings (O"Brien, a tab in a name) take a path of their own: the escape,
+  // then the rest of the block read back at an offset.
+  int mismatches = 0;
+  std::string first_mismatch;
+  for (std::size_t n = 1; n < 16; ++n)
+    for (std::size_t j = 0; j < n; ++j)
+      for (int c = 0; c < 0x80; ++c) {
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        std::string s;
+        for (std::size_t i = 0; i < n; ++i) s += static_cast<char>('a' + i);
+        s[j] = static_cast<char>(c);
+        for (bool terminated : {true, false}) {
+          const std::string diff = block_path_matches(s, sf::serialize::invalid_utf8::reject, terminated);
+          if (!diff.empty() && mismatches++ == 0) first_mismatch = diff;
+        }
+      }
+  CHECK_MESSAGE(mismatches == 0, first_mismatch);
+}
+
 TEST_CASE("non-ASCII short strings: the block-wide UTF-8 check agrees with the byte loop") {
   // A string under 16 bytes with non-ASCII bytes but nothing to escape is checked from byte-class
   // masks of its block; a string it does not accept goes to the sequence-by-sequence check. So
