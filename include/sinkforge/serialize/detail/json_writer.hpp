@@ -517,11 +517,23 @@ template <char... Cs>
 struct json_key<boost::hana::string<Cs...>> {
   static constexpr std::size_t size = sizeof...(Cs) + 4;
   static constexpr std::size_t padded = (size + 1 + 15) / 16 * 16;  // room for the quote too
-  static constexpr char first[padded] = {'{', '"', Cs..., '"', ':'};
-  static constexpr char next[padded] = {',', '"', Cs..., '"', ':'};
-  static constexpr char first_quoted[padded] = {'{', '"', Cs..., '"', ':', '"'};
-  static constexpr char next_quoted[padded] = {',', '"', Cs..., '"', ':', '"'};
+  alignas(16) static constexpr char first[padded] = {'{', '"', Cs..., '"', ':'};
+  alignas(16) static constexpr char next[padded] = {',', '"', Cs..., '"', ':'};
+  alignas(16) static constexpr char first_quoted[padded] = {'{', '"', Cs..., '"', ':', '"'};
+  alignas(16) static constexpr char next_quoted[padded] = {',', '"', Cs..., '"', ':', '"'};
 };
+
+// Stores a key constant of `padded` bytes (a multiple of 16) whole. With SSE2, as explicit 16-byte
+// loads and stores: GCC expands a memcpy from the constant through a stack copy it keeps alive.
+template <std::size_t padded>
+SINKFORGE_ALWAYS_INLINE void put_json_key_block(char* p, const char* key) noexcept {
+#if defined(__SSE2__)
+  for (std::size_t i = 0; i < padded; i += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), _mm_load_si128(reinterpret_cast<const __m128i*>(key + i)));
+#else
+  std::memcpy(p, key, padded);
+#endif
+}
 
 template <class T>
 constexpr bool json_encodable();
@@ -713,13 +725,11 @@ SINKFORGE_ALWAYS_INLINE char* put_json_member(char* p, const S& v, const Pair& p
   const auto& member = boost::hana::second(pair)(v);
   using M = std::remove_cvref_t<decltype(member)>;
   if constexpr (Fast && reflect::string_like<M>) {
-    if constexpr (First) std::memcpy(p, key::first_quoted, key::padded);
-    else std::memcpy(p, key::next_quoted, key::padded);
+    put_json_key_block<key::padded>(p, First ? key::first_quoted : key::next_quoted);
     return put_json_text_after_quote(p + key::size + 1, member, name::c_str(), cx, st, json_readable_bytes(member),
                                      std::is_same_v<M, std::string>);
   }
-  if constexpr (First) std::memcpy(p, key::first, key::padded);
-  else std::memcpy(p, key::next, key::padded);
+  put_json_key_block<key::padded>(p, First ? key::first : key::next);
   p += key::size;
   if constexpr (json_inline_scalar<M>)
     return put_json_scalar<Fast>(p, member, name::c_str(), cx, st);
