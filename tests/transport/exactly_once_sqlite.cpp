@@ -193,8 +193,9 @@ TEST_CASE("exactly_once sqlite::table: SIGKILL anywhere, restart, every record e
   const int kills = test::crash_kills(50);
   int killed = 0;
   std::int64_t resume = 0;
-  for (int round = 0; round < kills; ++round) {
-    killed += test::kill_life_after(static_cast<unsigned>(300 + rng() % 30000),
+  int round = 0;
+  for (; test::crash_round(round, kills, resume > 10 * eo_sqlite_test::per_checkpoint); ++round) {
+    killed += test::kill_life_after(test::crash_delay_us(rng, 300, 30000, round, kills),
                                     [&] { eo_sqlite_test::drive(db, store_path, 1'000'000); });
     // A restart's view: the table holds exactly the records before the position it resumes from.
     auto recovered = table_sink(db, sf::restore(sf::checkpoint::file_store(store_path).load()));
@@ -203,7 +204,7 @@ TEST_CASE("exactly_once sqlite::table: SIGKILL anywhere, restart, every record e
   }
   eo_sqlite_test::drive(db, store_path, resume + 100);
   CHECK(ids(db) == sequence(0, resume + 100));
-  CHECK(killed == kills);
+  CHECK(killed == round);
   CHECK(resume > 10 * eo_sqlite_test::per_checkpoint);
   MESSAGE("kills: " << killed << ", records committed before the last life: " << resume);
 }

@@ -264,11 +264,11 @@ TEST_CASE("file two-phase commit: SIGKILL anywhere (writing, preparing, committi
   constexpr int per = 7;
   std::uint64_t stored = 0;
   int recovery_kills = 0;
-  for (int round = 0, rounds = test::crash_kills(40); round < rounds; ++round) {
+  for (int round = 0, rounds = test::crash_kills(40); test::crash_round(round, rounds, stored >= 20); ++round) {
     const pid_t w = ::fork();
     REQUIRE(w >= 0);
     if (w == 0) file_txn_test::writer(target, store_path, stored + 1, per);
-    ::usleep(static_cast<unsigned>(200 + rng() % 8000));
+    ::usleep(test::crash_delay_us(rng, 200, 8000, round, rounds));
     ::kill(w, SIGKILL);
     int status = 0;
     REQUIRE(::waitpid(w, &status, 0) == w);

@@ -2,6 +2,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -25,6 +26,18 @@ inline int crash_kills(int ci) {
     if (n > 0) return n;
   }
   return ci;
+}
+
+// Whether a crash test runs round `round`: its `kills` rounds, then, while its lives have not
+// got far enough (`progressed`: a host slowed by other work may spend a short life starting up),
+// up to twice as many more.
+inline bool crash_round(int round, int kills, bool progressed) { return round < kills || (!progressed && round < 3 * kills); }
+// The time a life runs before its kill: from `least` to `least + spread` microseconds, the spread
+// growing (up to 8 times) with each round past the planned ones.
+template <class Rng>
+unsigned crash_delay_us(Rng& rng, unsigned least, unsigned spread, int round, int kills) {
+  const int stretch = round < kills ? 1 : std::min(2 + round - kills, 8);
+  return least + static_cast<unsigned>(rng() % (spread * static_cast<unsigned>(stretch)));
 }
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
