@@ -43,7 +43,7 @@ echo "== configure and build ($build)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx_path" \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DSINKFORGE_BUILD_BENCH=ON -DSINKFORGE_BUILD_TESTS=OFF \
   -DSINKFORGE_BUILD_EXAMPLES=ON -DSINKFORGE_INSTALL=OFF -DSINKFORGE_WERROR=OFF >/dev/null
-cmake --build "$build" --target bench_zero_overhead bench_json bench_file bench_sqlite bench_exactly_once \
+cmake --build "$build" --target bench_zero_overhead bench_json bench_json_members bench_file bench_sqlite bench_exactly_once \
   bench_postgres bench_cdc bench_registry sinkforge_tool
 
 if [ -z "${SINKFORGE_BENCH_POSTGRES:-}" ]; then
