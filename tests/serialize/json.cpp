@@ -36,6 +36,38 @@ TEST_CASE("ndjson writes one object per line with members in declaration order")
   CHECK(out == R"({"id":"o2","customer":"alice","amount":3,"ts_ms":1700000000002})" "\n");
 }
 
+// Member names whose keys (with the braces or comma, the quotes, the colon and a string's opening
+// quote) take 14 to 18 bytes: each key is stored as whole 16-byte blocks, so some of these stores
+// reach up to 16 bytes past the key.
+struct KeyEdges {
+  BOOST_HANA_DEFINE_STRUCT(KeyEdges, (bool, abcdefghij), (std::string, abcdefghijk), (std::int64_t, abcdefghijkl),
+                           (std::string, abcdefghijklm));
+};
+struct KeyEdgesLast {
+  BOOST_HANA_DEFINE_STRUCT(KeyEdgesLast, (std::string, abcdefghijkl), (bool, abcdefghijk));
+};
+struct KeyEdgesTight {  // false takes all of a bool's room: the record fills its bound but the brace
+  BOOST_HANA_DEFINE_STRUCT(KeyEdgesTight, (bool, a), (bool, abcdefghijk), (bool, abcdefghijkl));
+};
+
+TEST_CASE("the keys' block stores stay inside the room reserved for the record") {
+  // The record is appended after 0 to 255 filler bytes, so that for some filler its room ends
+  // exactly at the end of the buffer's allocation, where AddressSanitizer sees any store past it.
+  const auto check = [](const auto& v, std::string_view expected) {
+    for (std::size_t fill = 0; fill < 256; ++fill) {
+      sf::byte_buffer b;
+      b.append(std::string(fill, 'x'));
+      const auto st = sf::serialize::detail::write_json(b, v, "", sf::serialize::detail::json_context{}, '\n');
+      REQUIRE(st);
+      REQUIRE(b.view().substr(fill) == expected);
+    }
+  };
+  check(KeyEdges{true, "k", 7, ""},
+        "{\"abcdefghij\":true,\"abcdefghijk\":\"k\",\"abcdefghijkl\":7,\"abcdefghijklm\":\"\"}\n");
+  check(KeyEdgesTight{false, false, false}, "{\"a\":false,\"abcdefghijk\":false,\"abcdefghijkl\":false}\n");
+  check(KeyEdgesLast{"O\"B", false}, "{\"abcdefghijkl\":\"O\\\"B\",\"abcdefghijk\":false}\n");
+}
+
 TEST_CASE("json frames a batch as an array") {
   sf::serialize::json s;
   auto p = s.make_payload<test::Order>();
