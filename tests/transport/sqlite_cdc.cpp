@@ -4,9 +4,12 @@
 // own position ends equal to the source.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sqlite3.h>
@@ -21,6 +24,7 @@
 
 namespace sf = sinkforge;
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 namespace sqlite_cdc_test {
 using cdc_stream::Account;
@@ -89,6 +93,60 @@ TEST_CASE("cdc::apply sqlite: any batch size leaves the table that applying each
     REQUIRE_MESSAGE(read_table(db) == expected, "batches of " << batch);
     CHECK(accounts(db).cdc_position() == changes.back().at);
   }
+}
+
+TEST_CASE("sqlite::table::cdc_position: a table it cannot read is an error, never position 0") {
+  // 0 tells a change source that the target holds nothing: it starts again from a snapshot, which
+  // upserts the source's rows but cannot remove the ones deleted since. So 0 is only for a
+  // database, a positions table or a row that does not exist; a lock is waited out, and what
+  // cannot be read is an error.
+  using namespace sqlite_cdc_test;
+  const fs::path dir = test::fresh_dir("cdc-sqlite-position-read");
+  const fs::path db = dir / "t.db";
+  const auto changes = cdc_stream::stream(20261201, 60);
+  apply_range(db, changes, 0, changes.size(), 16);
+  const sf::cdc::position stored = accounts(db).cdc_position();
+  REQUIRE(stored == changes.back().at);
+
+  // Another connection holds the database exclusively (no reader gets in) until it closes.
+  const auto hold = [&] {
+    sqlite3* holder = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &holder) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(holder, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE accounts SET owner = owner",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    return holder;
+  };
+  sqlite3* holder = hold();
+  std::thread release([&] {
+    std::this_thread::sleep_for(300ms);
+    sqlite3_close(holder);
+  });
+  // Waited out within the table's busy_timeout: the stored position.
+  CHECK(accounts(db).cdc_position() == stored);
+  release.join();
+
+  // Held longer than busy_timeout: an error naming the path, not 0.
+  holder = hold();
+  auto impatient = accounts(db);
+  impatient.busy_timeout = 50ms;
+  CHECK_THROWS_WITH_AS(impatient.cdc_position(), doctest::Contains("sqlite::table.path"), sf::config_error);
+  sqlite3_close(holder);
+
+  // Not a SQLite database: an error too.
+  const fs::path garbage = dir / "garbage.db";
+  std::ofstream(garbage) << std::string(4096, 'x');
+  CHECK_THROWS_AS(accounts(garbage).cdc_position(), sf::config_error);
+  // What does not exist is nothing applied: no file, no positions table, no row for this table.
+  CHECK(accounts(dir / "none.db").cdc_position() == 0);
+  const fs::path empty = dir / "empty.db";
+  {
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(empty.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "CREATE TABLE other (x INTEGER)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+  }
+  CHECK(accounts(empty).cdc_position() == 0);
+  CHECK(sf::sqlite::table{.path = db.string(), .name = "not_this_one"}.cdc_position() == 0);
 }
 
 TEST_CASE("cdc::apply sqlite: order within a batch holds - update then remove ends removed, remove then insert ends present") {

@@ -1020,28 +1020,44 @@ class table::cdc_connection {
 };
 
 inline cdc::position table::cdc_position() const {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  if ((rc & 0xff) == SQLITE_CANTOPEN && ::access(path.c_str(), F_OK) != 0) {
-    sqlite3_close(db);
-    return 0;  // no database yet: the sink creates it, nothing is applied
-  }
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "cannot open";
-    sqlite3_close(db);
-    throw config_error("sqlite::table.path", detail::concat({"cannot open '", path, "': ", msg}));
-  }
-  sqlite3_stmt* read = nullptr;
-  cdc::position at = 0;
-  // No positions table yet: nothing was applied.
-  if (sqlite3_prepare_v2(db, "SELECT position FROM sinkforge_cdc_positions WHERE target = ?1", -1, &read, nullptr) ==
-      SQLITE_OK) {
-    sqlite3_bind_text(read, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(read) == SQLITE_ROW) at = static_cast<cdc::position>(sqlite3_column_int64(read, 0));
-    sqlite3_finalize(read);
-  }
-  sqlite3_close(db);
-  return at;
+  // 0 tells a change source that the target holds nothing, and it starts again from a snapshot,
+  // which cannot remove the rows deleted since: so 0 only for a database, a positions table or a
+  // row that does not exist, and any other failure is an error. Opened for writing where the file
+  // allows (it only reads): a writer killed in a commit may leave a WAL that the next connection
+  // must recover, which a read-only connection cannot. Locks are waited out as the sink does.
+  if (::access(path.c_str(), F_OK) != 0) return 0;  // no database yet: the sink creates it
+  struct reader {  // closes what it opened, on every path out
+    sqlite3* db = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    ~reader() {
+      sqlite3_finalize(stmt);
+      sqlite3_close(db);
+    }
+  } r;
+  const int rc = sqlite3_open_v2(path.c_str(), &r.db, SQLITE_OPEN_READWRITE, nullptr);
+  const auto failed = [&](const char* what) {
+    return config_error("sqlite::table.path",
+                        detail::concat({"cannot read the stored CDC position of '", path, "' (", what,
+                                        "): ", r.db ? sqlite3_errmsg(r.db) : "out of memory"}));
+  };
+  if (rc != SQLITE_OK) throw failed("opening");
+  sqlite3_busy_timeout(r.db, static_cast<int>(busy_timeout.count()));
+  // The one value `sql` gives (with ?1 bound to `text`), or nullopt when it gives no row.
+  const auto single = [&](const char* sql, const std::string& text, const char* what) -> std::optional<std::int64_t> {
+    sqlite3_finalize(r.stmt);
+    r.stmt = nullptr;
+    if (sqlite3_prepare_v2(r.db, sql, -1, &r.stmt, nullptr) != SQLITE_OK) throw failed(what);
+    sqlite3_bind_text(r.stmt, 1, text.c_str(), -1, SQLITE_TRANSIENT);
+    const int step = sqlite3_step(r.stmt);
+    if (step == SQLITE_ROW) return sqlite3_column_int64(r.stmt, 0);
+    if (step == SQLITE_DONE) return std::nullopt;
+    throw failed(what);
+  };
+  if (!single("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", "sinkforge_cdc_positions",
+              "looking for the positions table"))
+    return 0;  // nothing was applied
+  const auto at = single("SELECT position FROM sinkforge_cdc_positions WHERE target = ?1", name, "reading the position");
+  return at ? static_cast<cdc::position>(*at) : 0;
 }
 
 inline table::committable table::decode_committable(std::string_view s) {
