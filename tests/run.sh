@@ -53,11 +53,11 @@ set -a
 set +a
 
 # Two builds cover both compilers and the three sanitizers: every test program runs once under
-# clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once under g++ 12 with
-# ThreadSanitizer (test_transport's fork-and-kill crash tests only under the first, and the
-# serializers' tests, which start no thread, as plain g++ programs in the second: see
-# tests/CMakeLists.txt). The compile-fail tests check both compilers' first error. (This pairing compiles in about 60% of the
-# time of the other one: g++'s UBSan and clang's TSan are the slow builds.)
+# clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer, and once built by g++ 12: the
+# program of what runs on several threads (test_concurrency) under ThreadSanitizer, the others
+# plain (see tests/CMakeLists.txt; the fork-and-kill crash tests run only in the first build).
+# The compile-fail tests check both compilers' first error. (This pairing compiles in about 60%
+# of the time of the other one: g++'s UBSan and clang's TSan are the slow builds.)
 stage "clang-14 + AddressSanitizer + UndefinedBehaviorSanitizer: build and test"
 cmake --preset asan -DSINKFORGE_HEADER_CHECK=OFF >/dev/null
 cmake --build build/asan --parallel "$jobs"
@@ -71,7 +71,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 # once, here: g++ parses the headers faster); the examples, the ODR link and the docs and packaging
 # checks ran in the first build. The Conan stage runs beside it (much of it waits on Python and
 # CMake's configure steps); its output follows.
-stage "g++ 12 + ThreadSanitizer: build and test (the Conan stage beside it)"
+stage "g++ 12, ThreadSanitizer on the concurrency tests: build and test (the Conan stage beside it)"
 conan_log="$(mktemp)"
 conan_status="$(mktemp)"
 # In a process group of its own, so that a failure here stops it with everything it started.
@@ -80,7 +80,7 @@ setsid bash -c 'start=$SECONDS; bash .ci/conan.sh >"$1" 2>&1; echo "$? $((SECOND
 conan_pid=$!
 cmake --preset tsan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/tsan --parallel "$jobs" --target test_serialize test_serialize_fast_math test_policies \
-  test_sink test_async test_transport test_postgres test_registry sinkforge_compile_fail_pch sinkforge_header_check
+  test_sink test_concurrency test_transport test_postgres test_registry sinkforge_compile_fail_pch sinkforge_header_check
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   run_ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" \
   -R '^(test_|compile_fail|headers_self_contained$)' -E '^test_odr$'

@@ -156,27 +156,6 @@ TEST_CASE("sqlite::table: configuration errors name the field") {
         std::vector<std::string>{"TEXT", "0"});
 }
 
-TEST_CASE("sqlite::table through the async frontend with fault injection on top") {
-  const auto path = (test::fresh_dir("sqlite-async") / "t.db").string();
-  int failures = 0;
-  auto faulty = sf::testing::inject_faults(sf::sqlite::table{.path = path, .name = "k"},
-                                           [&](const sf::testing::fault_point& p) -> std::optional<sf::send_result> {
-                                             if (p.attempt == 1 && p.sequence % 3 == 0) {
-                                               ++failures;
-                                               return sf::send_result::retryable("injected");
-                                             }
-                                             return std::nullopt;
-                                           });
-  {
-    auto sink = sf::make_sink<Keyed>(faulty, sf::batch::max_records{50}, sf::concurrency::async{},
-                                     sf::retry::fixed{.max_attempts = 2, .delay = 1ms});
-    for (int i = 0; i < 1000; ++i) sink.write(Keyed{i, "n" + std::to_string(i)});
-    sink.close();
-  }
-  CHECK(failures > 0);
-  CHECK(query(path, "SELECT count(*), sum(id) FROM k")[0] == std::vector<std::string>{"1000", "499500"});
-}
-
 namespace sqlite_json_test {
 struct Address {
   BOOST_HANA_DEFINE_STRUCT(Address, (std::string, city), (std::optional<std::string>, zip));
