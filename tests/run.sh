@@ -80,7 +80,8 @@ setsid bash -c 'start=$SECONDS; bash .ci/conan.sh >"$1" 2>&1; echo "$? $((SECOND
 conan_pid=$!
 cmake --preset tsan -DSINKFORGE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/tsan --parallel "$jobs" --target test_serialize test_serialize_fast_math test_policies \
-  test_sink test_concurrency test_transport test_postgres test_registry sinkforge_compile_fail_pch sinkforge_header_check
+  test_sink test_concurrency test_transport test_postgres test_registry test_flags_ubsan sinkforge_compile_fail_pch \
+  sinkforge_header_check
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   run_ctest --test-dir build/tsan --output-on-failure --parallel "$jobs" \
   -R '^(test_|compile_fail|headers_self_contained$)' -E '^test_odr$'

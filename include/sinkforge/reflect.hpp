@@ -118,6 +118,18 @@ constexpr bool reads_member(const Other&) {
 }
 }  // namespace detail
 
+// Whether T's reflection lists the member `Key` (a pointer to a member of T). A flag rather than
+// member_name_of() != nullptr: g++ under -fsanitize=undefined does not take that comparison of a
+// string's address as a constant expression, and the composition rules need one.
+template <class T, auto Key>
+constexpr bool lists_member() {
+  bool found = false;
+  boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
+    if (detail::reads_member<Key>(boost::hana::second(pair))) found = true;
+  });
+  return found;
+}
+
 // The name of the member `Key` (a pointer to a member of T), or nullptr when T's reflection does
 // not list it.
 template <class T, auto Key>

@@ -177,7 +177,7 @@ struct apply_t {
     if constexpr (std::is_void_v<Row>) return false;
     else
       return reflect::is_struct<Row> && std::is_copy_constructible_v<Row> && std::is_same_v<key_record, Row> &&
-             reflect::member_name_of<Row, Key>() != nullptr;
+             reflect::lists_member<Row, Key>();
   }();
 
   template <class T>

@@ -99,7 +99,7 @@ struct idempotent_t {
   static constexpr bool keys_record = [] {
     if constexpr (!std::is_base_of_v<record_type, T> || !reflect::is_struct<T>) return false;
     else
-      return reflect::member_name_of<T, Key>() != nullptr &&
+      return reflect::lists_member<T, Key>() &&
              (reflect::string_like<value_type> || std::is_integral_v<value_type> || std::is_enum_v<value_type>);
   }();
 
