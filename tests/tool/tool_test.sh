@@ -305,7 +305,7 @@ import csv, json, random
 rng = random.Random(11)
 alphabet = 'ab ,"\n\r\\\t\u00e9\u4e2d\U0001F600x'
 def text():
-    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+    return "".join(rng.choices(alphabet, k=rng.randint(0, 40)))
 with open("in.ndjson", "w", encoding="utf-8") as nd:
     for i in range(50_000):  # about 5 MB: more than one block
         nd.write(json.dumps({"i": i, "s": text(), "n": None if i % 9 == 0 else -i * 7, "b": i % 2 == 0,
