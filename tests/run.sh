@@ -9,22 +9,36 @@ cd "$root"
 jobs="${SINKFORGE_JOBS:-2}"
 bash .ci/install-deps.sh
 
-# Each stage prints its name; the next one (and the end) prints how long it took.
+# Each stage prints its name; the next one (and the end) prints how long it took, in wall time and
+# in CPU time of the processes it waited for (compilers, tests, the Conan stage; not the servers):
+# on 2 cores a stage cannot take less than half its CPU time.
+cpu_file="$(mktemp)"
+# Sets cpu_now to the CPU seconds used so far by the children this shell has waited for: the
+# second line of `times`, which must run in this shell (a subshell starts with none).
+take_cpu() {
+  times >"$cpu_file"
+  cpu_now=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%d", t }' "$cpu_file")
+}
 stage_name=""
 stage_start=$SECONDS
+take_cpu
+stage_cpu_start=$cpu_now
 run_start=$SECONDS
 stage_times=()
 end_stage() {
   if [ -n "$stage_name" ]; then
-    local took=$((SECONDS - stage_start))
-    printf '=== %s: %d s\n' "$stage_name" "$took"
-    stage_times+=("$(printf '%5d s  %s' "$took" "$stage_name")")
+    take_cpu
+    local took=$((SECONDS - stage_start)) cpu=$((cpu_now - stage_cpu_start))
+    printf '=== %s: %d s (CPU %d s)\n' "$stage_name" "$took" "$cpu"
+    stage_times+=("$(printf '%5d s  %5d s  %s' "$took" "$cpu" "$stage_name")")
   fi
 }
 stage() {
   end_stage
   stage_name="$*"
   stage_start=$SECONDS
+  take_cpu
+  stage_cpu_start=$cpu_now
   printf '\n=== %s\n' "$*"
 }
 summary="$(mktemp)"
@@ -34,7 +48,7 @@ conan_pid=""
 pg_dir=""
 # Whatever the outcome: the Conan stage and everything it started, and the PostgreSQL servers.
 cleanup() {
-  rm -f "$summary" "$conan_log" "$conan_status"
+  rm -f "$summary" "$conan_log" "$conan_status" "$cpu_file"
   if [ -n "$conan_pid" ]; then kill -- "-$conan_pid" 2>/dev/null || true; fi
   if [ -n "$pg_dir" ]; then bash tests/support/postgres.sh stop "$pg_dir" || true; fi
 }
@@ -102,6 +116,8 @@ failed=$((failed + $(grep -E '^conan: [0-9]+ passed, [0-9]+ failed$' "$summary" 
 end_stage
 echo
 echo "time per stage:"
+echo " wall    CPU"
 printf '%s\n' "${stage_times[@]}"
-printf '%5d s  in all\n' "$((SECONDS - run_start))"
+take_cpu
+printf '%5d s  %5d s  in all\n' "$((SECONDS - run_start))" "$cpu_now"
 echo "tests: $((total - failed)) passed, $failed failed"
