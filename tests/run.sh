@@ -10,8 +10,8 @@ jobs="${SINKFORGE_JOBS:-2}"
 bash .ci/install-deps.sh
 
 # Each stage prints its name; the next one (and the end) prints how long it took, in wall time and
-# in CPU time of the processes it waited for (compilers, tests, the Conan stage; not the servers):
-# on 2 cores a stage cannot take less than half its CPU time.
+# in CPU time of the processes it waited for (compilers, tests; not the servers; the Conan stage's
+# in the stage during which it ends): on 2 cores a stage cannot take less than half its CPU time.
 cpu_file="$(mktemp)"
 # Sets cpu_now to the CPU seconds used so far by the children this shell has waited for: the
 # second line of `times`, which must run in this shell (a subshell starts with none).
