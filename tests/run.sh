@@ -21,8 +21,6 @@ take_cpu() {
 }
 stage_name=""
 stage_start=$SECONDS
-take_cpu
-stage_cpu_start=$cpu_now
 run_start=$SECONDS
 stage_times=()
 end_stage() {
